@@ -1,0 +1,1 @@
+"""The suite's harness: environments, clients over both transports, checks, reports."""

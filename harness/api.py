@@ -1,0 +1,104 @@
+"""One account's view of a gateway over either transport, with tokens and order tracking.
+
+``PulseApi.call(method, **params)`` looks the same to a test whether it travels over HTTP or WS,
+which is what lets most suites run every check on both transports.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from harness.errors import PulseCallError
+from harness.masking import register_secret
+from harness.rest import RestClient
+from harness.ws import WsClient
+
+ORDER_ENTRY = {"private/buy", "private/sell", "private/edit"}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    name: str  # maker | taker
+    client_id: str
+    client_secret: str
+
+    def __post_init__(self) -> None:
+        register_secret(self.client_secret)
+
+    def grant(self) -> dict:
+        return {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret}
+
+
+@dataclass
+class OrderTracker:
+    """Every order id the suite created, per account, so teardown cancels exactly those (and no others)."""
+
+    created: dict[str, set[str]] = field(default_factory=dict)
+
+    def record(self, account: str, result: object) -> None:
+        orders = []
+        if isinstance(result, dict) and isinstance(result.get("order"), dict):
+            orders.append(result["order"])
+        for order in orders:
+            ids = self.created.setdefault(account, set())
+            if isinstance(order.get("order_id"), str):
+                ids.add(order["order_id"])
+            ids.update(i for i in order.get("oto_order_ids") or [] if isinstance(i, str))
+
+
+class TokenManager:
+    """Logs in with client_credentials on first use and refreshes before expiry (one per account and worker)."""
+
+    def __init__(self, rest: RestClient, credentials: Credentials) -> None:
+        self._rest, self.credentials = rest, credentials
+        self._token: dict | None = None
+        self._expires_at = 0.0
+
+    def access_token(self) -> str:
+        if self._token is None or time.monotonic() > self._expires_at:
+            grant = self.credentials.grant()
+            if self._token is not None:
+                grant = {"grant_type": "refresh_token", "refresh_token": self._token["refresh_token"]}
+            try:
+                self._store(self._rest.call("public/auth", grant))
+            except PulseCallError:
+                self._store(self._rest.call("public/auth", self.credentials.grant()))
+        return self._token["access_token"]
+
+    def _store(self, token: dict) -> None:
+        self._token = token
+        self._expires_at = time.monotonic() + max(1.0, float(token.get("expires_in", 60)) * 0.8)
+
+    def invalidate(self) -> None:
+        self._token = None
+
+
+class PulseApi:
+    """An authenticated caller for one account over one transport ("http" or "ws")."""
+
+    def __init__(self, transport: str, rest: RestClient, tokens: TokenManager, tracker: OrderTracker,
+                 ws: WsClient | None = None) -> None:
+        self.transport, self.rest, self.tokens, self.tracker, self.ws = transport, rest, tokens, tracker, ws
+        self.account = tokens.credentials.name
+        self._ws_authorised = False
+
+    def call(self, method: str, **params) -> object:
+        result = self._call(method, params)
+        if method in ORDER_ENTRY:
+            self.tracker.record(self.account, result)
+        return result
+
+    def _call(self, method: str, params: dict) -> object:
+        if self.transport == "http":
+            return self.rest.call(method, params, token=self.tokens.access_token() if method.startswith("private/") else None)
+        if method.startswith("private/") and not self._ws_authorised:
+            self.ws.call("public/auth", self.tokens.credentials.grant())
+            self._ws_authorised = True
+        return self.ws.call(method, params)
+
+    def error_of(self, method: str, **params) -> PulseCallError:
+        """The error a call must produce; fails the test if the gateway accepted it."""
+        try:
+            result = self.call(method, **params)
+        except PulseCallError as error:
+            return error
+        raise AssertionError(f"{method} over {self.transport} was accepted but must be refused; result: {result!r}")

@@ -1,0 +1,83 @@
+"""Environments (spec/environments.toml) and their credentials (environment variables only)."""
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from harness.api import Credentials
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+ACCOUNTS = ("maker", "taker")
+
+
+class MissingCredentials(Exception):
+    pass
+
+
+def credential_variables(env_name: str, account: str) -> tuple[str, str]:
+    prefix = f"PULSE_{env_name.upper()}_{account.upper()}"
+    return f"{prefix}_CLIENT_ID", f"{prefix}_CLIENT_SECRET"
+
+
+@dataclass
+class Environment:
+    name: str
+    rest_base: str
+    ws_url: str
+    allowed_hosts: list[str]
+    test_instrument: str
+    tick_size: float
+    contract_size: float
+    index_name: str
+    requests_per_second: float
+    request_budget: int
+    hypothesis_profile: str
+    accounts: dict[str, Credentials] = field(default_factory=dict)
+    local_gateway: bool = False  # True when the suite started the reference gateway itself
+
+    @property
+    def is_local(self) -> bool:
+        return self.name == "local"
+
+    def hosts(self) -> set[str]:
+        return {urlparse(self.rest_base).hostname or "", urlparse(self.ws_url).hostname or ""}
+
+    def hosts_allowed(self) -> bool:
+        return self.hosts() <= set(self.allowed_hosts)
+
+
+def load_environments(path: Path = SPEC_DIR / "environments.toml") -> dict[str, dict]:
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def resolve(env_name: str, rest_base: str | None = None, ws_url: str | None = None) -> Environment:
+    """Build the Environment; raises MissingCredentials naming the variables to set (before any network use)."""
+    table = load_environments()
+    if env_name not in table:
+        raise ValueError(f"unknown environment {env_name!r}; spec/environments.toml has {sorted(table)}")
+    raw = dict(table[env_name])
+    defaults = raw.pop("default_accounts", None)
+    raw.pop("description", None)
+    environment = Environment(name=env_name, **raw)
+    if rest_base:
+        environment.rest_base = rest_base.rstrip("/")
+    if ws_url:
+        environment.ws_url = ws_url
+    missing = []
+    for account in ACCOUNTS:
+        id_var, secret_var = credential_variables(env_name, account)
+        client_id, secret = os.environ.get(id_var), os.environ.get(secret_var)
+        if (not client_id or not secret) and defaults:
+            client_id, secret = defaults[account]
+        if not client_id or not secret:
+            missing += [v for v, value in ((id_var, client_id), (secret_var, secret)) if not value]
+            continue
+        environment.accounts[account] = Credentials(account, client_id, secret)
+    if missing:
+        raise MissingCredentials(
+            f"--env {env_name} needs credentials for the maker and taker test accounts; set "
+            + ", ".join(missing) + " (see README: 'Running against dev and staging'). No host was contacted.")
+    return environment

@@ -1,0 +1,76 @@
+"""JSON-RPC over HTTP: the REST client (httpx)."""
+
+import json
+import time
+from collections.abc import Callable
+
+import httpx
+
+from harness.errors import GatewayUnreachable, PulseCallError
+from harness.methods import ENVELOPE_METHODS, WS_ONLY_METHODS
+from harness.pacing import Pacer
+
+Exchange = Callable[[dict], None]  # receives one request/response record (for reports)
+
+
+class RestClient:
+    def __init__(self, base_url: str, *, timeout: float = 10.0, pacer: Pacer | None = None,
+                 on_exchange: Exchange | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=5.0))
+        self._pacer = pacer or Pacer()
+        self._on_exchange = on_exchange
+        self._next_id = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def body_for(self, method: str, params: dict) -> dict:
+        """The documented body: a JSON-RPC envelope for the eight envelope operations, else bare params (I-02)."""
+        if method in ENVELOPE_METHODS:
+            self._next_id += 1
+            return {"id": self._next_id, "jsonrpc": "2.0", "method": method, "params": params}
+        return params
+
+    def send(self, method: str, params: dict | None = None, token: str | None = None) -> httpx.Response:
+        """One documented request; returns the raw response (for tests of status codes and headers)."""
+        if method in WS_ONLY_METHODS:
+            raise ValueError(f"{method} is a WebSocket-only method (register I-06)")
+        params = params or {}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        path = "/" + method
+        self._pacer.wait()
+        started = time.monotonic()
+        try:
+            if method == "public/auth":
+                response = self._http.get(path, params=params, headers=headers)
+            else:
+                response = self._http.post(path, json=self.body_for(method, params), headers=headers)
+        except httpx.TimeoutException as exc:
+            raise GatewayUnreachable(f"{method}: no HTTP response within the timeout ({exc!r})") from None
+        except httpx.TransportError as exc:
+            raise GatewayUnreachable(f"{method}: HTTP transport failed ({exc!r})") from None
+        if self._on_exchange:
+            self._on_exchange({"transport": "http", "method": method, "request": params,
+                               "status": response.status_code, "response": response.text[:20000],
+                               "elapsed_ms": round((time.monotonic() - started) * 1000, 1)})
+        return response
+
+    def call(self, method: str, params: dict | None = None, token: str | None = None) -> object:
+        """The documented result, or PulseCallError; retries with backoff on too_many_requests."""
+        for attempt in range(4):
+            response = self.send(method, params, token)
+            try:
+                body = response.json()
+            except json.JSONDecodeError:
+                raise GatewayUnreachable(
+                    f"{method}: HTTP {response.status_code} with a body that is not JSON: {response.text[:200]!r}") from None
+            if response.status_code == 200:
+                return body
+            error = PulseCallError(method, "http", body.get("status") if isinstance(body, dict) else None, None,
+                                   body.get("description", "") if isinstance(body, dict) else str(body),
+                                   http_status=response.status_code, payload=body)
+            if not error.rate_limited or attempt == 3:
+                raise error
+            self._pacer.backoff(attempt)
+        raise AssertionError("unreachable")

@@ -1,0 +1,244 @@
+"""JSON-RPC over WebSocket: a synchronous client with its own I/O thread.
+
+- id correlation, so several requests can be in flight;
+- one bounded queue per subscription channel, read with bounded waits;
+- heartbeat handling: a ``test_request`` is answered with ``public/test`` unless a test switches it off;
+- every wait has a timeout and ends in a readable error naming what did not arrive.
+"""
+
+import asyncio
+import itertools
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from harness.errors import GatewayUnreachable, PulseCallError
+from harness.pacing import Pacer
+
+Exchange = Callable[[dict], None]
+CHANNEL_QUEUE_LIMIT = 10_000
+
+
+class WsClient:
+    def __init__(self, url: str, *, timeout: float = 10.0, answer_test_requests: bool = True,
+                 pacer: Pacer | None = None, on_exchange: Exchange | None = None, max_size: int = 2 ** 22) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.answer_test_requests = answer_test_requests
+        self._pacer = pacer or Pacer()
+        self._on_exchange = on_exchange
+        self._max_size = max_size
+        self._ids = itertools.count(1)
+        self._pending: dict[object, Future] = {}
+        self._channels: dict[str, queue.Queue] = {}
+        self._overflowed: set[str] = set()
+        self.heartbeats: queue.Queue = queue.Queue()
+        self.unmatched: queue.Queue = queue.Queue()  # replies whose id matches no request (e.g. id null)
+        self.close_code: int | None = None
+        self.close_reason: str | None = None
+        self._closed = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=f"ws-client {url}")
+        self._connection: ClientConnection | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def connect(self) -> "WsClient":
+        self._thread.start()
+        try:
+            self._run(self._open(), self.timeout)
+        except Exception as exc:
+            self._stop_loop()
+            raise GatewayUnreachable(f"WebSocket {self.url}: could not connect ({exc!r})") from None
+        return self
+
+    async def _open(self) -> None:
+        self._connection = await connect(self.url, max_size=self._max_size, open_timeout=self.timeout,
+                                         ping_interval=None, close_timeout=2)
+        self._reader = asyncio.ensure_future(self._read())
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            try:
+                self._run(self._close(), 5)
+            except Exception:  # already gone: nothing to release but the loop
+                pass
+            self._stop_loop()
+
+    async def _close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "WsClient":
+        return self.connect()
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _run(self, coroutine, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    # ------------------------------------------------------------------ reading
+    async def _read(self) -> None:
+        try:
+            async for frame in self._connection:
+                self._route(frame)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self._connection.close_code
+            self.close_reason = self._connection.close_reason
+            self._closed.set()
+            for future in list(self._pending.values()):
+                if not future.done():
+                    future.set_exception(GatewayUnreachable(
+                        f"connection closed before the reply (code={self.close_code}, reason={self.close_reason!r})"))
+
+    def _route(self, frame: str | bytes) -> None:
+        try:
+            message = json.loads(frame)
+        except ValueError:
+            self.unmatched.put({"unparseable_frame": frame if isinstance(frame, str) else repr(frame)})
+            return
+        if not isinstance(message, dict):
+            self.unmatched.put({"unexpected_frame": message})
+            return
+        if message.get("method") == "subscription":
+            params = message.get("params") or {}
+            if not self._full(params):
+                self._queue(str(params.get("channel"))).put_nowait(params.get("data"))
+            return
+        if message.get("method") == "heartbeat":
+            self.heartbeats.put(message)
+            if self.answer_test_requests and (message.get("params") or {}).get("type") == "test_request":
+                asyncio.ensure_future(self._send_text(json.dumps(
+                    {"jsonrpc": "2.0", "id": f"hb-{next(self._ids)}", "method": "public/test", "params": {}})))
+            return
+        future = self._pending.pop(message.get("id"), None) if isinstance(message.get("id"), (int, str)) else None
+        if future is None:
+            if not str(message.get("id", "")).startswith("hb-"):
+                self.unmatched.put(message)
+            return
+        future.set_result(message)
+
+    def _full(self, params: dict) -> bool:
+        channel = str(params.get("channel"))
+        if self._queue(channel).qsize() >= CHANNEL_QUEUE_LIMIT:
+            self._overflowed.add(channel)
+            return True
+        return False
+
+    def _queue(self, channel: str) -> queue.Queue:
+        if channel not in self._channels:
+            self._channels[channel] = queue.Queue()
+        return self._channels[channel]
+
+    # ------------------------------------------------------------------ writing
+    async def _send_text(self, text: str) -> None:
+        await self._connection.send(text)
+
+    def send_raw(self, text: str | bytes) -> None:
+        """Send one frame exactly as given (malformed JSON, oversize payloads, binary...)."""
+        self._run(self._connection.send(text), self.timeout)
+
+    def send_fragmented(self, fragments: Iterable[str]) -> None:
+        """Send one message split across several WebSocket frames."""
+        self._run(self._connection.send(list(fragments)), self.timeout)
+
+    def request(self, method: str, params: dict | None = None, *, request_id: object = None,
+                timeout: float | None = None) -> dict:
+        """Send one JSON-RPC request and return the whole reply object (result or error)."""
+        future = self.submit(method, params, request_id=request_id)
+        return self.wait(future, method, timeout)
+
+    def submit(self, method: str, params: dict | None = None, *, request_id: object = None) -> Future:
+        """Send without waiting; ``wait`` collects the reply. Several requests may be in flight."""
+        request_id = next(self._ids) if request_id is None else request_id
+        future: Future = Future()
+        future.request_id = request_id
+        self._pending[request_id] = future
+        message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}}
+        self._pacer.wait()
+        started = time.monotonic()
+        try:
+            self._run(self._send_text(json.dumps(message)), self.timeout)
+        except Exception as exc:
+            self._pending.pop(request_id, None)
+            raise GatewayUnreachable(f"{method}: could not send over WebSocket ({exc!r})") from None
+        if self._on_exchange:
+            future.add_done_callback(lambda f: self._on_exchange({
+                "transport": "ws", "method": method, "request": message,
+                "response": f.result() if not f.exception() else repr(f.exception()),
+                "elapsed_ms": round((time.monotonic() - started) * 1000, 1)}))
+        return future
+
+    def wait(self, future: Future, method: str, timeout: float | None = None) -> dict:
+        timeout = self.timeout if timeout is None else timeout
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            self._pending.pop(getattr(future, "request_id", None), None)
+            raise GatewayUnreachable(f"{method}: no JSON-RPC reply within {timeout}s "
+                                     f"(id={getattr(future, 'request_id', None)!r})") from None
+
+    def call(self, method: str, params: dict | None = None, *, timeout: float | None = None) -> object:
+        """The result, or PulseCallError for a JSON-RPC error object; retries on too_many_requests."""
+        for attempt in range(4):
+            reply = self.request(method, params, timeout=timeout)
+            if "error" not in reply:
+                return reply.get("result")
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            data = error.get("data") if isinstance(error.get("data"), dict) else {}
+            failure = PulseCallError(method, "ws", data.get("status"), error.get("code"), str(error.get("message")),
+                                     payload=reply)
+            if not failure.rate_limited or attempt == 3:
+                raise failure
+            self._pacer.backoff(attempt)
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ notifications
+    def next_notification(self, channel: str, timeout: float | None = None) -> object:
+        timeout = self.timeout if timeout is None else timeout
+        try:
+            return self._queue(channel).get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no notification on {channel} within {timeout}s") from None
+
+    def notifications_within(self, channel: str, seconds: float) -> list:
+        """Everything that arrives on ``channel`` during ``seconds`` (for 'nothing arrives' checks)."""
+        deadline = time.monotonic() + seconds
+        received = []
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                received.append(self._queue(channel).get(timeout=left))
+            except queue.Empty:
+                break
+        return received
+
+    def drain(self, channel: str) -> list:
+        received = []
+        while True:
+            try:
+                received.append(self._queue(channel).get_nowait())
+            except queue.Empty:
+                return received
+
+    def overflowed(self, channel: str) -> bool:
+        return channel in self._overflowed
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        return self._closed.wait(self.timeout if timeout is None else timeout)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()

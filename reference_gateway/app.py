@@ -1,0 +1,217 @@
+"""The Starlette application: HTTP JSON-RPC under /api/v2, WebSocket at /ws/api/v2, control under /_refgw."""
+
+import asyncio
+import json
+import uuid
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from reference_gateway.errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, PulseError
+from reference_gateway.gateway import VERSION, CallContext, Gateway, Session
+from reference_gateway.params import ENVELOPE_METHODS, WS_ONLY_METHODS
+
+
+def _message(error: PulseError, status_code: int = 400) -> JSONResponse:
+    return JSONResponse(error.http_message(), status_code=status_code)
+
+
+def _query_params(request: Request) -> dict:
+    params: dict = {}
+    for key, value in request.query_params.items():
+        if key == "timestamp":
+            try:
+                params[key] = int(value)
+            except ValueError:
+                params[key] = value  # validation reports it
+        else:
+            params[key] = value
+    return params
+
+
+def _envelope_params(method: str, body: object) -> object:
+    """The params of an HTTP request body (register I-02)."""
+    if method not in ENVELOPE_METHODS:
+        return {} if body is None else body
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise PulseError(INVALID_REQUEST, "the body must be a JSON-RPC envelope object")
+    if "jsonrpc" in body and body["jsonrpc"] != "2.0":
+        raise PulseError(INVALID_REQUEST, f"jsonrpc must be '2.0', received {body['jsonrpc']!r}")
+    if "id" in body and (isinstance(body["id"], bool) or not isinstance(body["id"], int)):
+        raise PulseError(INVALID_REQUEST, f"id must be an integer, received {body['id']!r}")
+    if "method" in body and not isinstance(body["method"], str):
+        raise PulseError(INVALID_REQUEST, "method must be a string")
+    return body.get("params") or {}
+
+
+def build_app(gateway: Gateway) -> Starlette:
+    max_bytes = gateway.limits["max_message_bytes"]
+
+    async def http_rpc(request: Request) -> Response:
+        method = f"{request.path_params['scope']}/{request.path_params['name']}"
+        known = method in gateway.methods and method not in WS_ONLY_METHODS
+        if not known:
+            return _message(PulseError(METHOD_NOT_FOUND, f"no HTTP operation {request.url.path}"), 404)
+        expected_verb = "GET" if method == "public/auth" else "POST"
+        if request.method != expected_verb:
+            return _message(PulseError(INVALID_REQUEST, f"use {expected_verb} for {request.url.path}"), 405)
+        authorization = request.headers.get("authorization", "")
+        bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+        ctx = CallContext("http", rate_key=bearer or (request.client.host if request.client else "?"), bearer=bearer)
+        try:
+            if expected_verb == "GET":
+                params = _query_params(request)
+            else:
+                raw = await request.body()
+                if len(raw) > max_bytes:
+                    raise PulseError(INVALID_REQUEST, f"body larger than {max_bytes} bytes")
+                try:
+                    body = json.loads(raw) if raw.strip() else None
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise PulseError(PARSE_ERROR, f"body is not valid JSON ({exc})") from None
+                params = _envelope_params(method, body)
+            result = gateway.call(method, params, ctx)
+        except PulseError as error:
+            return _message(error)
+        except Exception as exc:  # never a 5xx: report the defect as a Message
+            return _message(PulseError(INTERNAL_ERROR, f"request could not be processed: {exc!r}"))
+        return JSONResponse(result)
+
+    async def websocket_endpoint(websocket: WebSocket) -> None:
+        await websocket.accept()
+        outbox: asyncio.Queue = asyncio.Queue()
+        queue_limit = gateway.limits["notification_queue"]
+        closing: dict = {}
+
+        def send(message: dict) -> None:
+            if closing:
+                return
+            if outbox.qsize() >= queue_limit:  # a reader this slow would make memory grow without bound
+                close(1008, "slow consumer: notification queue overflow")
+                return
+            outbox.put_nowait(message)
+
+        def close(code: int, reason: str) -> None:
+            if not closing:
+                closing.update(code=code, reason=reason)
+                outbox.put_nowait(None)
+
+        session = Session(uuid.uuid4().hex, send, close)
+        gateway.open_session(session)
+
+        async def writer() -> None:
+            while (message := await outbox.get()) is not None:
+                await websocket.send_text(json.dumps(message))
+
+        writer_task = asyncio.create_task(writer())
+        try:
+            while not closing:
+                receive = asyncio.create_task(websocket.receive())
+                done, _ = await asyncio.wait({receive, writer_task}, return_when=asyncio.FIRST_COMPLETED)
+                if writer_task in done:
+                    receive.cancel()
+                    break
+                frame = receive.result()
+                if frame["type"] == "websocket.disconnect":
+                    break
+                text = frame.get("text")
+                if text is None:
+                    send(_rpc_error(None, PulseError(INVALID_REQUEST, "binary frames are not supported")))
+                    continue
+                gateway.client_message(session)
+                ctx = CallContext("ws", rate_key=session.session_id, session=session)
+                reply = handle_ws_text(gateway, ctx, text, max_bytes)
+                if reply is not None:
+                    for hook in gateway.reply_hooks:
+                        reply = hook(reply, {"text": text})
+                    send(reply)
+                for follow_up in ctx.after_reply:
+                    follow_up()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            if closing:
+                try:
+                    await asyncio.wait_for(writer_task, timeout=2)
+                except (TimeoutError, Exception):
+                    writer_task.cancel()
+                try:
+                    await websocket.close(closing["code"], closing["reason"])
+                except Exception:  # already closed by the peer
+                    pass
+            else:
+                writer_task.cancel()
+            gateway.close_session(session)
+
+    async def control(request: Request) -> Response:
+        action = request.path_params["action"]
+        try:
+            body = json.loads(await request.body() or b"{}")
+            if action == "advance_clock":
+                return JSONResponse({"now_ms": gateway.clock.advance(int(body["ms"]))})
+            if action == "set_index_price":
+                gateway.exchange.set_index_price(str(body["index_name"]), float(body["price"]))
+                return JSONResponse({"ok": True})
+            if action == "status":
+                return JSONResponse({"version": VERSION, "now_ms": gateway.clock.now_ms(),
+                                     "faults": gateway.active_faults, "sessions": len(gateway.sessions)})
+        except (KeyError, ValueError, TypeError) as exc:
+            return JSONResponse({"error": f"bad control request: {exc!r}"}, status_code=400)
+        return JSONResponse({"error": f"unknown control action {action!r}"}, status_code=404)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        stop = asyncio.Event()
+        timers = asyncio.create_task(gateway.run_timers(stop))
+        yield
+        stop.set()
+        await timers
+
+    routes = [
+        Route("/api/v2/{scope}/{name}", http_rpc, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        WebSocketRoute("/ws/api/v2", websocket_endpoint),
+        Route("/_refgw/control/{action}", control, methods=["GET", "POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _rpc_error(request_id, error: PulseError) -> dict:
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.jsonrpc_error()}
+
+
+def handle_ws_text(gateway: Gateway, ctx: CallContext, text: str, max_bytes: int) -> dict | None:
+    """One JSON-RPC 2.0 request frame in, one reply out (None: no reply, e.g. logout)."""
+    if len(text.encode()) > max_bytes:
+        return _rpc_error(None, PulseError(INVALID_REQUEST, f"message larger than {max_bytes} bytes"))
+    try:
+        request = json.loads(text)
+    except ValueError as exc:
+        return _rpc_error(None, PulseError(PARSE_ERROR, f"not valid JSON ({exc})"))
+    if not isinstance(request, dict):
+        return _rpc_error(None, PulseError(INVALID_REQUEST, "a request must be a JSON object (no batches)"))
+    request_id = request.get("id")
+    if isinstance(request_id, bool) or not isinstance(request_id, (int, str)):
+        return _rpc_error(None, PulseError(INVALID_REQUEST, "id must be an integer or a string"))
+    if request.get("jsonrpc") != "2.0":
+        return _rpc_error(request_id, PulseError(INVALID_REQUEST, "jsonrpc must be '2.0'"))
+    method = request.get("method")
+    if not isinstance(method, str):
+        return _rpc_error(request_id, PulseError(INVALID_REQUEST, "method must be a string"))
+    params = request.get("params", {})
+    if params is not None and not isinstance(params, dict):
+        return _rpc_error(request_id, PulseError(INVALID_PARAMS, "params must be an object (no positional params)"))
+    try:
+        result = gateway.call(method, params, ctx)
+    except PulseError as error:
+        return _rpc_error(request_id, error)
+    except Exception as exc:  # the connection survives a defect; the client gets an error naming it
+        return _rpc_error(request_id, PulseError(INTERNAL_ERROR, f"request could not be processed: {exc!r}"))
+    if ctx.session.logged_out:
+        return None
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}

@@ -1,0 +1,17 @@
+"""A wall clock that local-only tests may move forward (never backwards)."""
+
+import time
+
+
+class Clock:
+    def __init__(self) -> None:
+        self._offset_ms = 0
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000) + self._offset_ms
+
+    def advance(self, ms: int) -> int:
+        if ms < 0:
+            raise ValueError("the clock only moves forward")
+        self._offset_ms += ms
+        return self.now_ms()

@@ -1,0 +1,1 @@
+"""The in-memory exchange: order books, matching, triggers, linked orders, MMP, positions."""
