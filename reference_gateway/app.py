@@ -47,7 +47,8 @@ def _envelope_params(method: str, body: object) -> object:
         raise PulseError(INVALID_REQUEST, f"id must be an integer, received {body['id']!r}")
     if "method" in body and not isinstance(body["method"], str):
         raise PulseError(INVALID_REQUEST, "method must be a string")
-    return body.get("params") or {}
+    params = body.get("params")
+    return {} if params is None else params  # null = absent (I-185); false, 0, "" are refused by validation
 
 
 def build_app(gateway: Gateway) -> Starlette:
