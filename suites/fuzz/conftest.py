@@ -119,6 +119,20 @@ def _fuzz_profile(pulse_env):
     hypothesis.settings.load_profile(pulse_env.hypothesis_profile)
 
 
+@pytest.fixture(autouse=True)
+def restore_account_settings(pulse_env, rest, tokens):
+    """Fuzzing sets account-wide state (account-scope cancel-on-disconnect, MMP configs): put it back after."""
+    token = tokens["maker"].access_token()
+    mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token)
+           for index in ("btc_usd", "eth_usd")}
+    yield
+    token = tokens["maker"].access_token()
+    rest.call("private/disable_cancel_on_disconnect", {"scope": "account"}, token=token)
+    for config in mmp.values():
+        rest.call("private/set_mmp_config", config, token=token)
+    rest.call("private/cancel_all", {}, token=token)
+
+
 @pytest.fixture
 def send_case(pacer, market):
     """Send one generated case and run every check: paced, and positive cases shaped first (I-180)."""
