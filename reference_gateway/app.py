@@ -11,7 +11,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from reference_gateway.errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, PulseError
+from reference_gateway.errors import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    PulseError,
+)
 from reference_gateway.gateway import VERSION, CallContext, Gateway, Session
 from reference_gateway.params import ENVELOPE_METHODS, WS_ONLY_METHODS
 

@@ -18,7 +18,6 @@ from reference_gateway.errors import (
     INVALID_PARAMS,
     METHOD_NOT_FOUND,
     TOO_MANY_REQUESTS,
-    UNAUTHORIZED,
     PulseError,
 )
 from reference_gateway.params import METHOD_PARAMS, validate
