@@ -221,7 +221,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.exit(f"the run exceeded --max-run-seconds={budget:g}; stopping with teardown", returncode=3)
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Mask secrets inside the exception itself: report plugins (allure) read it directly."""
+    try:
+        return (yield)
+    except BaseException as exc:
+        exc.args = tuple(mask_text(arg) if isinstance(arg, str) else arg for arg in exc.args)
+        raise
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     result = outcome.get_result()

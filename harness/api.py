@@ -19,7 +19,7 @@ ORDER_ENTRY = {"private/buy", "private/sell", "private/edit"}
 class Credentials:
     name: str  # maker | taker
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
 
     def __post_init__(self) -> None:
         register_secret(self.client_secret)
