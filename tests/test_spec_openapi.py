@@ -185,3 +185,36 @@ def test_documented_enums_are_kept_and_orders_use_the_narrow_ones():  # I-23, I-
     assert not {"all", "trigger_all"} & set(buy["type"]["enum"])
     for filter_model in ("models.CancelAllByInstrument", "models.GetOpenOrdersByInstrument"):
         assert dict(properties_of(schema_ref(filter_model)))["type"]["enum"] == schemas["types.Type"]["enum"]
+
+
+REQUIRED_RESPONSE_FIELDS = {  # I-47
+    "models.OrderConfirmation": {
+        "amount", "api", "average_price", "creation_timestamp", "direction", "filled_amount", "instrument_name",
+        "label", "last_update_timestamp", "max_show", "mmp", "order_id", "order_state", "order_type", "post_only",
+        "reduce_only", "replaced", "time_in_force",
+    },
+    "models.TradesResponse": {
+        "amount", "api", "direction", "index_price", "instrument_name", "mark_price", "price", "tick_direction",
+        "timestamp", "trade_id", "trade_seq",
+    },
+    "models.TradeConfirmation": {
+        "amount", "api", "direction", "index_price", "instrument_name", "mark_price", "order_id", "order_type",
+        "price", "state", "tick_direction", "timestamp", "trade_id", "trade_seq",
+    },
+    "services.LoginResponse": {"access_token", "expires_in", "refresh_token", "scope", "token_type"},
+    "connection.Message": {"description", "status"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_RESPONSE_FIELDS))
+def test_required_response_fields(name):
+    assert set(openapi()["components"]["schemas"][name]["required"]) == REQUIRED_RESPONSE_FIELDS[name]
+
+
+@pytest.mark.parametrize("name,field", [
+    ("models.GetOrderBookResponse", "best_ask_price"), ("models.GetOrderBookResponse", "best_bid_price"),
+    ("models.GetOrderBookResponse", "best_ask_amount"), ("models.GetOrderBookResponse", "best_bid_amount"),
+    ("models.GetOrderBookResponse", "last_price"), ("models.OrderBookStats", "price_change"),
+])
+def test_nullable_fields(name, field):  # I-18, I-58
+    assert validate(name, {field: None}) == []
