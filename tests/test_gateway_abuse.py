@@ -17,9 +17,10 @@ from websockets.sync.client import connect
 from harness.local import LocalGateway
 from harness.ws import WsClient
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                           max_leaves=12)
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+JSON_VALUES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12)
 # Frames a fuzzer throws at a JSON-RPC endpoint: random text, random JSON, and request-shaped objects with wrong parts.
 FRAMES = st.one_of(
     st.text(max_size=200),

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from spec_walk import examples, refs, unresolved_refs
+from tests.spec_walk import examples, refs, unresolved_refs
 
 from harness.schema import ASYNCAPI_URI, asyncapi, openapi, validate
 

@@ -3,7 +3,7 @@
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
-from spec_walk import examples, unresolved_refs
+from tests.spec_walk import examples, unresolved_refs
 
 from harness.schema import OPENAPI_URI, openapi, resolve, schema_ref, validate
 
