@@ -109,7 +109,9 @@ class Authenticator:
     # -- tokens ---------------------------------------------------------------------------------------
     def _decode(self, token: str, expected_type: str, kind=UNAUTHORIZED) -> dict:
         try:
-            claims = jwt.decode(token, self._key, algorithms=["HS256"], options={"verify_exp": False})
+            # expiry and issue time are judged on the gateway clock (token_is_live), not the wall clock
+            claims = jwt.decode(token, self._key, algorithms=["HS256"],
+                                options={"verify_exp": False, "verify_iat": False})
         except jwt.PyJWTError as exc:
             raise PulseError(kind, f"malformed or forged token ({exc.__class__.__name__})") from None
         if claims.get("typ") != expected_type:
