@@ -9,7 +9,7 @@ from suites.session.cod_checks import closed_by_gateway, survives_disconnect
 from suites.subscriptions.channel_checks import far_limit
 
 pytestmark = [pytest.mark.session, pytest.mark.doc("Authentication", "private/logout"),
-              pytest.mark.interpretation("I-13")]
+              pytest.mark.interpretation("I-13", "I-134")]
 
 
 def logged_in(ws_client, pulse_env) -> tuple:

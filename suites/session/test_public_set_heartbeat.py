@@ -8,7 +8,7 @@ from harness.errors import PulseCallError
 from suites.clock import advance_clock
 
 pytestmark = [pytest.mark.session, pytest.mark.doc("Market Data", "public/set_heartbeat"),
-              pytest.mark.interpretation("I-43")]
+              pytest.mark.interpretation("I-43", "I-133")]
 
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
 INTERVAL_S = 10
