@@ -352,3 +352,199 @@ def _settlement_type_ignored(gw: Gateway) -> None:
     types = ("settlement", "delivery", "bankruptcy")
     gw.methods["private/get_settlement_history_by_currency"] = (
         lambda ctx, ident, p: [s for t in types for s in original(ctx, ident, dict(p, type=t))], True)
+
+# ---------------------------------------------------------------------------------------------- subscriptions
+def on_notifications(gateway: Gateway, prefix: str, transform: Callable[[dict], dict | None]) -> None:
+    """Distort (or drop, by returning None) the notifications of channels starting with ``prefix``."""
+    gateway.notification_hooks.append(lambda channel, data: transform(data) if channel.startswith(prefix) else data)
+
+
+@fault("book_change_id_gap", "subscriptions", "book changes skip a change_id (prev_change_id is one behind)",
+       "subscriptions")
+def _book_change_id_gap(gw: Gateway) -> None:
+    def gap(data: dict) -> dict:
+        if data.get("type") == "change":
+            data = dict(data, prev_change_id=data["prev_change_id"] - 1)
+        return data
+    on_notifications(gw, "book.", gap)
+
+
+@fault("book_missing_snapshot", "subscriptions", "a new book subscriber gets no snapshot, only later changes",
+       "subscriptions")
+def _book_missing_snapshot(gw: Gateway) -> None:
+    on_notifications(gw, "book.", lambda data: None if data.get("type") == "snapshot" else data)
+
+
+@fault("book_delete_sent_as_change", "subscriptions", "a removed book level is sent as 'change' with amount 0",
+       "subscriptions")
+def _book_delete_as_change(gw: Gateway) -> None:
+    def relabel(data: dict) -> dict:
+        for side in ("bids", "asks"):
+            data[side] = [["change", price, amount] if action == "delete" else [action, price, amount]
+                          for action, price, amount in data[side]]
+        return data
+    on_notifications(gw, "book.", relabel)
+
+
+@fault("quote_stale", "subscriptions", "quote notifications repeat the first top of book they ever sent",
+       "subscriptions")
+def _quote_stale(gw: Gateway) -> None:
+    first: dict[str, dict] = {}
+
+    def stale(data: dict) -> dict:
+        cached = first.setdefault(data["instrument_name"], dict(data))
+        return dict(cached, timestamp=data["timestamp"])
+    on_notifications(gw, "quote.", stale)
+
+
+@fault("user_orders_no_cancel_notification", "subscriptions", "user.orders sends nothing when an order is cancelled",
+       "subscriptions or session")
+def _user_orders_no_cancel(gw: Gateway) -> None:
+    on_notifications(gw, "user.orders.", lambda order: None if order.get("order_state") == "cancelled" else order)
+
+
+@fault("user_trades_wrong_trade_id", "subscriptions", "user.trades notifications carry a made-up trade_id",
+       "subscriptions")
+def _user_trades_wrong_id(gw: Gateway) -> None:
+    on_notifications(gw, "user.trades.", lambda trade: dict(trade, trade_id=trade["trade_id"][::-1]))
+
+
+@fault("notifications_after_unsubscribe", "subscriptions", "unsubscribe_all answers ok but keeps every subscription",
+       "subscriptions")
+def _notifications_after_unsubscribe(gw: Gateway) -> None:
+    def keep(original):
+        def unsubscribe_all(ctx):
+            channels = set(ctx.session.channels) if ctx.session else set()
+            result = original(ctx)
+            if ctx.session:
+                ctx.session.channels |= channels
+            return result
+        return unsubscribe_all
+    replace(gw, "unsubscribe_all", keep)
+
+
+@fault("private_channel_on_public_subscribe", "subscriptions",
+       "public/subscribe also serves private channels of an authenticated connection", "subscriptions")
+def _private_on_public(gw: Gateway) -> None:
+    def lenient(original):
+        def subscribe(ctx, identity, channels, private):
+            if not private and ctx.session is not None and ctx.session.identity is not None:
+                kinds = {channel: gw.parse_channel(channel)[1] for channel in channels}
+                mine = [c for c in channels if kinds[c]]
+                if mine:
+                    original(ctx, ctx.session.identity, mine, True)
+                rest = [c for c in channels if not kinds[c]]
+                return original(ctx, identity, rest, False) if rest else "ok"
+            return original(ctx, identity, channels, private)
+        return subscribe
+    replace(gw, "subscribe", lenient)
+
+
+@fault("funding_rates_not_published", "subscriptions", "funding_rates is sent on subscribe only, never per period",
+       "subscriptions")
+def _funding_rates_silent(gw: Gateway) -> None:
+    def periodic_only(original):
+        def publish(channel, data, account_id):
+            if not channel.startswith("funding_rates."):
+                original(channel, data, account_id)
+        return publish
+    replace(gw, "publish", periodic_only)
+
+
+# ---------------------------------------------------------------------------------------------- session
+def before_each_heartbeat(gateway: Gateway, adjust: Callable[[object], None]) -> None:
+    """Adjust a session's heartbeat state just before each heartbeat tick looks at it."""
+    def wrap(original):
+        def heartbeat(session, now):
+            adjust(session)
+            original(session, now)
+        return heartbeat
+    replace(gateway, "heartbeat", wrap)
+
+
+@fault("heartbeat_never_closes_silent_client", "session", "a client that never answers test_request stays connected",
+       "session")
+def _heartbeat_never_closes(gw: Gateway) -> None:
+    before_each_heartbeat(gw, lambda session: setattr(session, "test_request_pending", False))
+
+
+@fault("heartbeat_never_sends_test_request", "session", "only 'heartbeat' messages are sent, never test_request",
+       "session")
+def _never_test_request(gw: Gateway) -> None:
+    before_each_heartbeat(gw, lambda session: setattr(session, "client_spoke", True))
+
+
+@fault("disable_heartbeat_ignored", "session", "disable_heartbeat answers ok but the heartbeat keeps running",
+       "session")
+def _disable_heartbeat_ignored(gw: Gateway) -> None:
+    gw.methods["public/disable_heartbeat"] = (lambda ctx, identity, params: {"description": "ok", "response": None,
+                                                                             "status": 200}, False)
+
+
+@fault("set_heartbeat_bounds_ignored", "session", "set_heartbeat accepts intervals below 10 s and above 3600 s",
+       "session")
+def _heartbeat_bounds_ignored(gw: Gateway) -> None:
+    def relax(original):
+        def call(method, raw_params, ctx):
+            interval = raw_params.get("interval") if isinstance(raw_params, dict) else None
+            if (method == "public/set_heartbeat" and type(interval) is int and not 10 <= interval <= 3600):
+                handler, _ = gw.methods[method]
+                return handler(ctx, None, {"interval": max(interval, 1)})
+            return original(method, raw_params, ctx)
+        return call
+    replace(gw, "call", relax)
+
+
+@fault("cod_cancels_other_connections", "session", "a disconnect with COD cancels all of the account's orders",
+       "session")
+def _cod_cancels_others(gw: Gateway) -> None:
+    def whole_account(original):
+        def cancel_connection_orders(connection_id):
+            accounts = {o.account_id for o in gw.exchange.orders.values() if o.connection_id == connection_id}
+            return gw.exchange._cancel_where(lambda o: o.account_id in accounts, "cancel_on_disconnect")
+        return cancel_connection_orders
+    replace(gw.exchange, "cancel_connection_orders", whole_account)
+
+
+@fault("cod_cancels_nothing", "session", "cancel on disconnect is accepted but a disconnect cancels nothing",
+       "session")
+def _cod_cancels_nothing(gw: Gateway) -> None:
+    gw.exchange.cancel_connection_orders = lambda connection_id: []
+
+
+@fault("cod_state_not_reported", "session", "get_cancel_on_disconnect always answers false", "session")
+def _cod_state_not_reported(gw: Gateway) -> None:
+    on_results(gw, {"private/get_cancel_on_disconnect"}, lambda result: False)
+
+
+@fault("logout_fires_cod", "session", "logout runs cancel on disconnect like any other disconnect", "session")
+def _logout_fires_cod(gw: Gateway) -> None:
+    def forgetful(original):
+        def close_session(session):
+            session.logged_out = False
+            original(session)
+        return close_session
+    replace(gw, "close_session", forgetful)
+
+
+@fault("mmp_never_triggers", "session", "MMP limits are stored but a breach never triggers", "session or subscriptions")
+def _mmp_never_triggers(gw: Gateway) -> None:
+    gw.exchange._mmp_breached = lambda state: False
+
+
+@fault("mmp_freeze_ignored", "session", "after an MMP trigger new mmp orders are accepted at once", "session")
+def _mmp_freeze_ignored(gw: Gateway) -> None:
+    gw.exchange._check_mmp_not_frozen = lambda account_id, instrument: None
+
+
+@fault("mmp_cancels_non_mmp_orders", "session", "an MMP trigger also cancels the account's orders without mmp",
+       "session")
+def _mmp_cancels_all(gw: Gateway) -> None:
+    def everything(original):
+        def trigger(account_id, index_name, frozen_until):
+            for order in list(gw.exchange.orders.values()):
+                if order.account_id == account_id and order.is_open:
+                    order.mmp = True
+            original(account_id, index_name, frozen_until)
+        return trigger
+    replace(gw.exchange, "_trigger_mmp", everything)
