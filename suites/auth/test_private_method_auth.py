@@ -100,7 +100,7 @@ def test_private_method_refuses_an_expired_token(method, transport, expired_toke
     check_refused_with_a_common_code(refusal(method, transport, expired_token, rest, anonymous_ws))
 
 
-@pytest.mark.interpretation("I-03", "I-04", "I-05")
+@pytest.mark.interpretation("I-161", "I-03", "I-04", "I-05")
 @pytest.mark.check("auth")
 @pytest.mark.parametrize("transport", ["http", "ws"])
 def test_refusal_is_unauthorized(transport, rest, anonymous_ws):

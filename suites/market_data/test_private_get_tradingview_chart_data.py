@@ -36,6 +36,7 @@ def test_bars_cover_our_trade(pulse, transport, pulse_env, own_trades):
             f"{series}: received {values!r}; documented one number per tick ({len(ticks)} ticks)")
 
 
+@pytest.mark.interpretation("I-162")
 @pytest.mark.check("semantics")
 def test_bar_of_our_trade_contains_its_price(pulse, transport, pulse_env, own_trades):
     """Doc: "Publicly available market data used to generate a TradingView candle chart": the bar of the minute

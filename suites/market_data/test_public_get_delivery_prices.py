@@ -49,7 +49,7 @@ def test_default_count_is_ten(delivery_prices):
     assert len(delivery_prices()) == min(10, len(every)), "count absent: documented default 10"
 
 
-@pytest.mark.interpretation("I-21")
+@pytest.mark.interpretation("I-165")
 @pytest.mark.check("semantics")
 def test_offset_pages_through_the_history(delivery_prices):
     """Doc: "offset body integer false The offset for pagination, default - 0"."""

@@ -33,7 +33,7 @@ def test_chart_fields(pulse, transport, pulse_env):
         assert payment["range_start"] < payment["range_end"], f"funding_payments: received range {payment}"
 
 
-@pytest.mark.interpretation("I-19")
+@pytest.mark.interpretation("I-19", "I-164")
 @pytest.mark.check("semantics")
 @pytest.mark.parametrize("length", list(LENGTH_MS))
 def test_length_bounds_the_period(pulse, transport, pulse_env, length):

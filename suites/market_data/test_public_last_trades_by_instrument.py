@@ -65,6 +65,7 @@ def test_sorting(last_trades, own_trades, sorting):
         f"sorting={sorting}: received (timestamp, trade_seq) {keys}; documented {sorting} order")
 
 
+@pytest.mark.interpretation("I-163")
 @pytest.mark.check("semantics")
 def test_seq_window(last_trades, own_trades):
     """Doc: "start_seq ... The sequence number of the first trade to be returned"; "end_seq ... of the last"."""
@@ -75,6 +76,7 @@ def test_seq_window(last_trades, own_trades):
         f"documented exactly our trade {middle.trade_id}")
 
 
+@pytest.mark.interpretation("I-163")
 @pytest.mark.check("semantics")
 def test_timestamp_window(last_trades, own_trades):
     """Doc: "start_timestamp ... The earliest timestamp to return result from"; "end_timestamp ... The most
