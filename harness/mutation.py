@@ -124,7 +124,9 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess) -> 
         status = classify(returncode, timed_out)
         failing = first_failure(output, junit) if status in (KILLED, TIMEOUT) else None
     detail = ""
-    if status == ERROR:
+    if status == ERROR and returncode == PYTEST_NO_TESTS:
+        detail = f"no test selected by -m {fault.markers!r} (pytest exit status 5)"
+    elif status == ERROR:
         detail = f"pytest exit status {returncode}: " + " | ".join(output.strip().splitlines()[-3:])
     elif status == TIMEOUT:
         detail = f"no verdict within {timeout:.0f}s"

@@ -5,7 +5,6 @@ which sees every report but no item, folds the phases of each test into one ``Ou
 matrix (``harness.matrix``) and the regression gate (``harness.regression_gate``) read the result.
 """
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +95,7 @@ def collector(config: pytest.Config) -> OutcomeCollector:
 
 def is_controller(config: pytest.Config) -> bool:
     """False on an xdist worker: only the controller (or a plain run) writes reports."""
-    return not hasattr(config, "workerinput") and not os.environ.get("PYTEST_XDIST_WORKER")
+    return not hasattr(config, "workerinput")
 
 
 def env_name(config: pytest.Config) -> str:
