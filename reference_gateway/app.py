@@ -59,8 +59,10 @@ def _envelope_params(method: str, body: object) -> object:
 
 def build_app(gateway: Gateway) -> Starlette:
     max_bytes = gateway.limits["max_message_bytes"]
+    served = {"http_requests": 0, "ws_messages": 0}  # read through /_refgw/control/status (benchmarks)
 
     async def http_rpc(request: Request) -> Response:
+        served["http_requests"] += 1
         method = f"{request.path_params['scope']}/{request.path_params['name']}"
         known = method in gateway.methods and method not in WS_ONLY_METHODS
         if not known:
@@ -131,6 +133,7 @@ def build_app(gateway: Gateway) -> Starlette:
                 if text is None:
                     send(_rpc_error(None, PulseError(INVALID_REQUEST, "binary frames are not supported")))
                     continue
+                served["ws_messages"] += 1
                 gateway.client_message(session)
                 ctx = CallContext("ws", rate_key=session.session_id, session=session)
                 reply = handle_ws_text(gateway, ctx, text, max_bytes)
@@ -167,7 +170,7 @@ def build_app(gateway: Gateway) -> Starlette:
                 return JSONResponse({"ok": True})
             if action == "status":
                 return JSONResponse({"version": VERSION, "now_ms": gateway.clock.now_ms(),
-                                     "faults": gateway.active_faults, "sessions": len(gateway.sessions)})
+                                     "faults": gateway.active_faults, "sessions": len(gateway.sessions), **served})
         except (KeyError, ValueError, TypeError) as exc:
             return JSONResponse({"error": f"bad control request: {exc!r}"}, status_code=400)
         return JSONResponse({"error": f"unknown control action {action!r}"}, status_code=404)
