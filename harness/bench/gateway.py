@@ -92,15 +92,20 @@ def engine_in_process(orders: int) -> dict:
                                                      "price": PRICE, "type": "limit"})
     fills = 0
     gc.collect()
-    started = time.perf_counter()
+    marks = [time.perf_counter()]  # after each quarter of the orders
     for step in range(orders // 2):
         for account, direction in crossing_pair(step):
             result = exchange.place_order(account_of[account], direction, dict(params), None)
             fills += len(result["trades"])
-    elapsed = time.perf_counter() - started
+        if (step + 1) % max(1, orders // 8) == 0:
+            marks.append(time.perf_counter())
+    elapsed = time.perf_counter() - marks[0]
     if fills != orders // 2:
         raise RuntimeError(f"expected {orders // 2} fills, the engine made {fills}")
-    return {"orders": orders, "seconds": elapsed, "orders_per_s": rate(orders, elapsed)}
+    quarter = orders // 4
+    first, last = rate(quarter, marks[1] - marks[0]), rate(quarter, marks[-1] - marks[-2])
+    return {"orders": orders, "seconds": elapsed, "orders_per_s": rate(orders, elapsed),
+            "first_quarter_orders_per_s": first, "last_quarter_orders_per_s": last}
 
 
 async def _ws_auth(url: str, account: str):
@@ -147,6 +152,9 @@ def engine(quick: bool, progress) -> tuple[list[Row], dict]:
         over_ws = asyncio.run(_engine_over_ws(gateway.ws_url, ws_orders))
     rows = [
         Row("engine", "orders/s in-process (Exchange)", in_process["orders_per_s"], "orders/s"),
+        Row("engine", "in-process: last / first quarter orders/s",
+            ratio(in_process["last_quarter_orders_per_s"], in_process["first_quarter_orders_per_s"]), "x",
+            note="below 1: the cost of an order grows with the orders already placed"),
         Row("engine", "orders/s end-to-end over WS", over_ws["orders_per_s"], "orders/s"),
         Row("engine", "WS / in-process throughput", ratio(over_ws["orders_per_s"], in_process["orders_per_s"]), "x"),
     ]
