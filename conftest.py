@@ -122,23 +122,12 @@ def tracker() -> OrderTracker:
 
 @pytest.fixture(scope="session")
 def tokens(request, pulse_env, rest) -> dict[str, TokenManager]:
-    request.session.__dict__.setdefault("_pulse_fixtures_used", set()).add("tokens")
-    return {name: TokenManager(rest, creds) for name, creds in pulse_env.accounts.items()}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def final_sweep(request, pulse_env):
-    """Every session ends with cancel_all on the test accounts (never on a host off the allow-list)."""
-    yield
-    if not _used_fixture(request, "tokens"):
-        return  # this session never authenticated: it cannot have placed orders
-    if not pulse_env.hosts_allowed() and not request.config.getoption("--allow-any-host"):
-        return
-    sweep(request.getfixturevalue("rest"), request.getfixturevalue("tokens"))
-
-
-def _used_fixture(request, name: str) -> bool:
-    return name in getattr(request.session, "_pulse_fixtures_used", set())
+    """Token managers per account; the session ends with cancel_all on those accounts (never on a host off the
+    allow-list). The sweep runs in this fixture's own teardown, while ``rest`` is still open."""
+    managers = {name: TokenManager(rest, creds) for name, creds in pulse_env.accounts.items()}
+    yield managers
+    if pulse_env.hosts_allowed() or request.config.getoption("--allow-any-host"):
+        sweep(rest, managers)
 
 
 def sweep(rest: RestClient, tokens: dict[str, TokenManager]) -> None:

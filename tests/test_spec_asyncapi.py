@@ -6,9 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.spec_walk import examples, refs, unresolved_refs
 
 from harness.schema import ASYNCAPI_URI, asyncapi, openapi, validate
+from tests.spec_walk import examples, refs, unresolved_refs
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 WS_ONLY_METHODS = {  # I-06

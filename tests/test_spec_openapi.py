@@ -3,9 +3,9 @@
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
-from tests.spec_walk import examples, unresolved_refs
 
 from harness.schema import OPENAPI_URI, openapi, resolve, schema_ref, validate
+from tests.spec_walk import examples, unresolved_refs
 
 ENVELOPE_OPERATIONS = {  # I-02
     "private/buy", "private/sell", "private/edit", "private/cancel", "private/cancel_all",

@@ -4,12 +4,8 @@ Each test runs the real conftest in a child pytest (``-p conftest``) against an 
 or a stub on another loopback address, and then looks at what the gateway saw.
 """
 
-import os
 import re
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -17,6 +13,7 @@ import httpx
 import pytest
 
 from reference_gateway import start_gateway
+from tests.childrun import run_child
 from tests.stubs import StubHttpServer, reply_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,22 +28,6 @@ def test_places_an_order(pulse, pulse_env):
                         type="limit", label="safety")
     {after}
 """
-
-
-def run_child(tmp_path: Path, body: str, *args: str, env: dict | None = None, wait: bool = True, timeout: float = 60):
-    test_file = tmp_path / "test_child.py"
-    test_file.write_text(textwrap.dedent(body))
-    command = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
-               "-p", "conftest", "-p", "no:cacheprovider", "-q", str(test_file),
-               "--alluredir", str(tmp_path / "allure"), "--junitxml", str(tmp_path / "junit.xml"), *args]
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith(("PULSE_", "PYTEST_XDIST"))}
-    child_env.update(env or {}, PYTHONPATH=str(ROOT))
-    process = subprocess.Popen(command, cwd=tmp_path, env=child_env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    if not wait:
-        return process
-    output, _ = process.communicate(timeout=timeout)
-    return process.returncode, output
 
 
 @pytest.fixture
