@@ -9,8 +9,13 @@ to go red every time.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import jwt
+
+from reference_gateway.errors import PulseError
+
 from reference_gateway.errors import INVALID_PARAMS, NOT_FOUND, ErrorKind, PulseError
 from reference_gateway.gateway import Gateway
+from reference_gateway.params import ENVELOPE_METHODS
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,20 @@ def replace(obj: object, attribute: str, make: Callable[[Callable], Callable]) -
 
 def on_results(gateway: Gateway, methods: set[str], transform: Callable[[object], object]) -> None:
     gateway.result_hooks.append(lambda method, result: transform(result) if method in methods else result)
+
+
+def wrap_params(gateway: Gateway, method: str, change: Callable[[dict], dict]) -> None:
+    """Make one method see ``change(params)`` (validated params, defaults filled in) instead of its params."""
+    handler, private = gateway.methods[method]
+    gateway.methods[method] = (lambda ctx, identity, params: handler(ctx, identity, change(dict(params))), private)
+
+
+def without(*names: str) -> Callable[[dict], dict]:
+    return lambda params: {k: v for k, v in params.items() if k not in names}
+
+
+def forced(**values) -> Callable[[dict], dict]:
+    return lambda params: {**params, **values}
 
 
 def each_order(result: object, change: Callable[[dict], None]) -> object:
@@ -138,6 +157,31 @@ def _error_as_result(gw: Gateway) -> None:
         return reply
     gw.reply_hooks.append(hook)
 
+
+@fault("jsonrpc_wrong_version_string", "jsonrpc", "replies carry jsonrpc \"2\" instead of \"2.0\"", "jsonrpc")
+def _wrong_version_string(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        reply["jsonrpc"] = "2"
+        return reply
+    gw.reply_hooks.append(hook)
+
+
+@fault("parse_error_closes_connection", "jsonrpc", "a frame that is not JSON drops the connection unanswered", "jsonrpc")
+def _parse_error_closes(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        if (reply.get("error") or {}).get("code") == -32700:
+            request["session"].close(1002, "protocol error")
+        return reply
+    gw.reply_hooks.append(hook)
+
+
+@fault("jsonrpc_invalid_params_as_internal_error", "jsonrpc",
+       "positional (array) params crash the handler: internal error instead of -32602", "jsonrpc")
+def _invalid_params_as_internal(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        error = reply.get("error")
+        if error and error.get("code") == -32602 and "positional" in error["data"]["reason"]:
+            error.update(code=11050, message="internal_error", data={"reason": "list has no get", "status": 12})
 
 # ---------------------------------------------------------------------------------------------- fuzz (HTTP shape)
 def patch_app(name: str, make: Callable[[Callable], Callable]) -> None:
@@ -237,6 +281,371 @@ def _ws_invalid_params_code(gw: Gateway) -> None:
         return reply
     gw.reply_hooks.append(hook)
 
+
+@fault("http_envelope_version_ignored", "jsonrpc", "HTTP envelope bodies with a wrong jsonrpc version are served",
+       "jsonrpc")
+def _envelope_version_ignored(gw: Gateway) -> None:
+    def lenient(original):
+        def envelope_params(method, body):
+            if isinstance(body, dict) and body.get("jsonrpc") != "2.0":
+                body = {key: value for key, value in body.items() if key != "jsonrpc"}
+            return original(method, body)
+        return envelope_params
+    replace(gw, "http_envelope_params", lenient)
+
+
+@fault("http_envelope_bare_params_dropped", "jsonrpc", "bare params in an HTTP envelope body are silently ignored",
+       "jsonrpc")
+def _bare_params_dropped(gw: Gateway) -> None:
+    def lenient(original):
+        def envelope_params(method, body):
+            if isinstance(body, dict) and method in ENVELOPE_METHODS:
+                body = {key: value for key, value in body.items() if key in ("id", "jsonrpc", "method", "params")}
+            return original(method, body)
+        return envelope_params
+    replace(gw, "http_envelope_params", lenient)
+
+
+# ---------------------------------------------------------------------------------------------- auth (tokens)
+@fault("refresh_token_not_rotated", "auth", "a used refresh token stays valid (no rotation, I-12)", "auth")
+def _refresh_not_rotated(gw: Gateway) -> None:
+    gw.auth._revoked_tokens = type("ForgetfulSet", (set,), {"add": lambda self, item: None})()
+
+
+@fault("forged_token_accepted", "auth", "access tokens are decoded without checking their signature", "auth")
+def _forged_token_accepted(gw: Gateway) -> None:
+    original = gw.auth._decode
+
+    def decode(token: str, expected_type: str, *args):
+        try:
+            return original(token, expected_type, *args)
+        except PulseError as refusal:
+            try:
+                claims = jwt.decode(token, options={"verify_signature": False})
+            except jwt.PyJWTError:
+                raise refusal from None
+            if claims.get("typ") != expected_type:
+                raise
+            return claims
+    gw.auth._decode = decode
+
+
+@fault("auth_signature_data_ignored", "auth", "client_signature is verified as if data were empty", "auth")
+def _signature_data_ignored(gw: Gateway) -> None:
+    original = gw.auth._check_signature
+    gw.auth._check_signature = lambda params: original(dict(params, data=""))
+
+
+# ---------------------------------------------------------------------------------------------- fields (auth)
+@fault("enum_token_type_capitalised", "fields", "token_type is 'Bearer', not the documented 'bearer'", "auth")
+def _token_type_capitalised(gw: Gateway) -> None:
+    on_results(gw, {"public/auth"}, lambda result: {**result, "token_type": "Bearer"})
+
+
+@fault("expires_in_as_timestamp", "fields", "expires_in is the expiry epoch (seconds), not a lifetime", "auth")
+def _expires_in_as_timestamp(gw: Gateway) -> None:
+    on_results(gw, {"public/auth"},
+               lambda result: {**result, "expires_in": gw.clock.now_ms() // 1000 + result["expires_in"]})
+
+
+# ---------------------------------------------------------------------------------------------- market data
+@fault("instruments_currency_filter_ignored", "queries", "get_instruments lists every currency", "market_data")
+def _instruments_currency_ignored(gw: Gateway) -> None:
+    original = gw.methods["private/get_instruments"][0]
+    currencies = sorted({i["base_currency"] for i in gw.config["instruments"]})
+    gw.methods["private/get_instruments"] = (
+        lambda ctx, ident, p: [i for c in currencies for i in original(ctx, ident, dict(p, currency=c))], True)
+
+
+@fault("instruments_kind_filter_ignored", "queries", "get_instruments ignores kind", "market_data")
+def _instruments_kind_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_instruments", without("kind"))
+
+
+@fault("instruments_expired_filter_ignored", "queries", "get_instruments always lists active instruments",
+       "market_data")
+def _instruments_expired_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_instruments", forced(expired=False))
+
+
+@fault("order_book_depth_ignored", "queries", "get_order_book returns every level whatever the depth",
+       "market_data")
+def _order_book_depth_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_order_book", forced(depth=10_000))
+
+
+@fault("last_trades_sorting_reversed", "queries", "last_trades_by_instrument sorts asc as desc and desc as asc",
+       "market_data")
+def _last_trades_sorting_reversed(gw: Gateway) -> None:
+    swap = {"asc": "desc", "desc": "asc"}
+    wrap_params(gw, "public/last_trades_by_instrument",
+                lambda p: {**p, "sorting": swap.get(p["sorting"], p["sorting"])})
+
+
+@fault("last_trades_count_ignored", "queries", "last_trades_by_instrument ignores count", "market_data")
+def _last_trades_count_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/last_trades_by_instrument", forced(count=1000))
+
+
+@fault("last_trades_seq_window_ignored", "queries", "last_trades_by_instrument ignores start_seq/end_seq",
+       "market_data")
+def _last_trades_seq_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/last_trades_by_instrument", without("start_seq", "end_seq"))
+
+
+@fault("last_trades_timestamp_window_ignored", "queries",
+       "last_trades_by_instrument ignores start_timestamp/end_timestamp", "market_data")
+def _last_trades_timestamp_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/last_trades_by_instrument", without("start_timestamp", "end_timestamp"))
+
+
+@fault("delivery_prices_offset_ignored", "queries", "get_delivery_prices always starts at offset 0", "market_data")
+def _delivery_offset_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/get_delivery_prices", forced(offset=0))
+
+
+@fault("funding_chart_length_ignored", "queries", "get_funding_chart_data always returns a month", "market_data")
+def _funding_length_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/get_funding_chart_data", forced(length="1m"))
+
+
+@fault("index_price_as_string", "fields", "get_index_price returns the price as a string", "market_data")
+def _index_price_as_string(gw: Gateway) -> None:
+    on_results(gw, {"public/get_index_price"}, str)
+
+
+@fault("tradingview_ticks_in_seconds", "fields", "TradingView chart ticks are in seconds, not milliseconds",
+       "market_data")
+def _tradingview_ticks_seconds(gw: Gateway) -> None:
+    on_results(gw, {"private/get_tradingview_chart_data"},
+               lambda chart: {**chart, "ticks": [tick // 1000 for tick in chart["ticks"]]})
+
+
+# ---------------------------------------------------------------------------------------------- wallet
+@fault("account_summary_missing_field", "fields", "get_account_summary omits margin_balance", "wallet")
+def _account_summary_missing_field(gw: Gateway) -> None:
+    on_results(gw, {"private/get_account_summary"},
+               lambda summary: {k: v for k, v in summary.items() if k != "margin_balance"})
+
+
+@fault("deposits_count_ignored", "queries", "get_deposits ignores count", "wallet")
+def _deposits_count_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_deposits", forced(count=1000))
+
+
+@fault("positions_currency_filter_ignored", "queries", "get_positions ignores currency", "wallet")
+def _positions_currency_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_positions", without("currency"))
+
+
+@fault("positions_kind_filter_ignored", "queries", "get_positions ignores kind", "wallet")
+def _positions_kind_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_positions", without("kind"))
+
+
+@fault("settlement_type_filter_ignored", "queries", "get_settlement_history_by_currency lists every type",
+       "wallet")
+def _settlement_type_ignored(gw: Gateway) -> None:
+    original = gw.methods["private/get_settlement_history_by_currency"][0]
+    types = ("settlement", "delivery", "bankruptcy")
+    gw.methods["private/get_settlement_history_by_currency"] = (
+        lambda ctx, ident, p: [s for t in types for s in original(ctx, ident, dict(p, type=t))], True)
+
+# ---------------------------------------------------------------------------------------------- subscriptions
+def on_notifications(gateway: Gateway, prefix: str, transform: Callable[[dict], dict | None]) -> None:
+    """Distort (or drop, by returning None) the notifications of channels starting with ``prefix``."""
+    gateway.notification_hooks.append(lambda channel, data: transform(data) if channel.startswith(prefix) else data)
+
+
+@fault("book_change_id_gap", "subscriptions", "book changes skip a change_id (prev_change_id is one behind)",
+       "subscriptions")
+def _book_change_id_gap(gw: Gateway) -> None:
+    def gap(data: dict) -> dict:
+        if data.get("type") == "change":
+            data = dict(data, prev_change_id=data["prev_change_id"] - 1)
+        return data
+    on_notifications(gw, "book.", gap)
+
+
+@fault("book_missing_snapshot", "subscriptions", "a new book subscriber gets no snapshot, only later changes",
+       "subscriptions")
+def _book_missing_snapshot(gw: Gateway) -> None:
+    on_notifications(gw, "book.", lambda data: None if data.get("type") == "snapshot" else data)
+
+
+@fault("book_delete_sent_as_change", "subscriptions", "a removed book level is sent as 'change' with amount 0",
+       "subscriptions")
+def _book_delete_as_change(gw: Gateway) -> None:
+    def relabel(data: dict) -> dict:
+        for side in ("bids", "asks"):
+            data[side] = [["change", price, amount] if action == "delete" else [action, price, amount]
+                          for action, price, amount in data[side]]
+        return data
+    on_notifications(gw, "book.", relabel)
+
+
+@fault("quote_stale", "subscriptions", "quote notifications repeat the first top of book they ever sent",
+       "subscriptions")
+def _quote_stale(gw: Gateway) -> None:
+    first: dict[str, dict] = {}
+
+    def stale(data: dict) -> dict:
+        cached = first.setdefault(data["instrument_name"], dict(data))
+        return dict(cached, timestamp=data["timestamp"])
+    on_notifications(gw, "quote.", stale)
+
+
+@fault("user_orders_no_cancel_notification", "subscriptions", "user.orders sends nothing when an order is cancelled",
+       "subscriptions or session")
+def _user_orders_no_cancel(gw: Gateway) -> None:
+    on_notifications(gw, "user.orders.", lambda order: None if order.get("order_state") == "cancelled" else order)
+
+
+@fault("user_trades_wrong_trade_id", "subscriptions", "user.trades notifications carry a made-up trade_id",
+       "subscriptions")
+def _user_trades_wrong_id(gw: Gateway) -> None:
+    on_notifications(gw, "user.trades.", lambda trade: dict(trade, trade_id=trade["trade_id"][::-1]))
+
+
+@fault("notifications_after_unsubscribe", "subscriptions", "unsubscribe_all answers ok but keeps every subscription",
+       "subscriptions")
+def _notifications_after_unsubscribe(gw: Gateway) -> None:
+    def keep(original):
+        def unsubscribe_all(ctx):
+            channels = set(ctx.session.channels) if ctx.session else set()
+            result = original(ctx)
+            if ctx.session:
+                ctx.session.channels |= channels
+            return result
+        return unsubscribe_all
+    replace(gw, "unsubscribe_all", keep)
+
+
+@fault("private_channel_on_public_subscribe", "subscriptions",
+       "public/subscribe also serves private channels of an authenticated connection", "subscriptions")
+def _private_on_public(gw: Gateway) -> None:
+    def lenient(original):
+        def subscribe(ctx, identity, channels, private):
+            if not private and ctx.session is not None and ctx.session.identity is not None:
+                kinds = {channel: gw.parse_channel(channel)[1] for channel in channels}
+                mine = [c for c in channels if kinds[c]]
+                if mine:
+                    original(ctx, ctx.session.identity, mine, True)
+                rest = [c for c in channels if not kinds[c]]
+                return original(ctx, identity, rest, False) if rest else "ok"
+            return original(ctx, identity, channels, private)
+        return subscribe
+    replace(gw, "subscribe", lenient)
+
+
+@fault("funding_rates_not_published", "subscriptions", "funding_rates is sent on subscribe only, never per period",
+       "subscriptions")
+def _funding_rates_silent(gw: Gateway) -> None:
+    def periodic_only(original):
+        def publish(channel, data, account_id):
+            if not channel.startswith("funding_rates."):
+                original(channel, data, account_id)
+        return publish
+    replace(gw, "publish", periodic_only)
+
+
+# ---------------------------------------------------------------------------------------------- session
+def before_each_heartbeat(gateway: Gateway, adjust: Callable[[object], None]) -> None:
+    """Adjust a session's heartbeat state just before each heartbeat tick looks at it."""
+    def wrap(original):
+        def heartbeat(session, now):
+            adjust(session)
+            original(session, now)
+        return heartbeat
+    replace(gateway, "heartbeat", wrap)
+
+
+@fault("heartbeat_never_closes_silent_client", "session", "a client that never answers test_request stays connected",
+       "session")
+def _heartbeat_never_closes(gw: Gateway) -> None:
+    before_each_heartbeat(gw, lambda session: setattr(session, "test_request_pending", False))
+
+
+@fault("heartbeat_never_sends_test_request", "session", "only 'heartbeat' messages are sent, never test_request",
+       "session")
+def _never_test_request(gw: Gateway) -> None:
+    before_each_heartbeat(gw, lambda session: setattr(session, "client_spoke", True))
+
+
+@fault("disable_heartbeat_ignored", "session", "disable_heartbeat answers ok but the heartbeat keeps running",
+       "session")
+def _disable_heartbeat_ignored(gw: Gateway) -> None:
+    gw.methods["public/disable_heartbeat"] = (lambda ctx, identity, params: {"description": "ok", "response": None,
+                                                                             "status": 200}, False)
+
+
+@fault("set_heartbeat_bounds_ignored", "session", "set_heartbeat accepts intervals below 10 s and above 3600 s",
+       "session")
+def _heartbeat_bounds_ignored(gw: Gateway) -> None:
+    def relax(original):
+        def call(method, raw_params, ctx):
+            interval = raw_params.get("interval") if isinstance(raw_params, dict) else None
+            if (method == "public/set_heartbeat" and type(interval) is int and not 10 <= interval <= 3600):
+                handler, _ = gw.methods[method]
+                return handler(ctx, None, {"interval": max(interval, 1)})
+            return original(method, raw_params, ctx)
+        return call
+    replace(gw, "call", relax)
+
+
+@fault("cod_cancels_other_connections", "session", "a disconnect with COD cancels all of the account's orders",
+       "session")
+def _cod_cancels_others(gw: Gateway) -> None:
+    def whole_account(original):
+        def cancel_connection_orders(connection_id):
+            accounts = {o.account_id for o in gw.exchange.orders.values() if o.connection_id == connection_id}
+            return gw.exchange._cancel_where(lambda o: o.account_id in accounts, "cancel_on_disconnect")
+        return cancel_connection_orders
+    replace(gw.exchange, "cancel_connection_orders", whole_account)
+
+
+@fault("cod_cancels_nothing", "session", "cancel on disconnect is accepted but a disconnect cancels nothing",
+       "session")
+def _cod_cancels_nothing(gw: Gateway) -> None:
+    gw.exchange.cancel_connection_orders = lambda connection_id: []
+
+
+@fault("cod_state_not_reported", "session", "get_cancel_on_disconnect always answers false", "session")
+def _cod_state_not_reported(gw: Gateway) -> None:
+    on_results(gw, {"private/get_cancel_on_disconnect"}, lambda result: False)
+
+
+@fault("logout_fires_cod", "session", "logout runs cancel on disconnect like any other disconnect", "session")
+def _logout_fires_cod(gw: Gateway) -> None:
+    def forgetful(original):
+        def close_session(session):
+            session.logged_out = False
+            original(session)
+        return close_session
+    replace(gw, "close_session", forgetful)
+
+
+@fault("mmp_never_triggers", "session", "MMP limits are stored but a breach never triggers", "session or subscriptions")
+def _mmp_never_triggers(gw: Gateway) -> None:
+    gw.exchange._mmp_breached = lambda state: False
+
+
+@fault("mmp_freeze_ignored", "session", "after an MMP trigger new mmp orders are accepted at once", "session")
+def _mmp_freeze_ignored(gw: Gateway) -> None:
+    gw.exchange._check_mmp_not_frozen = lambda account_id, instrument: None
+
+
+@fault("mmp_cancels_non_mmp_orders", "session", "an MMP trigger also cancels the account's orders without mmp",
+       "session")
+def _mmp_cancels_all(gw: Gateway) -> None:
+    def everything(original):
+        def trigger(account_id, index_name, frozen_until):
+            for order in list(gw.exchange.orders.values()):
+                if order.account_id == account_id and order.is_open:
+                    order.mmp = True
+            original(account_id, index_name, frozen_until)
+        return trigger
+    replace(gw.exchange, "_trigger_mmp", everything)
 
 @fault("ws_error_without_data", "fuzz", "JSON-RPC errors lose their data member (reason, status)", "fuzz")
 def _ws_error_without_data(gw: Gateway) -> None:

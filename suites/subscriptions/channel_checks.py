@@ -1,0 +1,201 @@
+"""Named checks for subscription channels: schema conformance, the book replica, subscribe results.
+
+Channel payloads are checked against the spec (`spec/asyncapi.yaml` messages, via ``harness.schema``).
+"""
+
+import math
+import time
+
+from harness.schema import assert_conforms, notification_schema
+from harness.ws import WsClient
+from suites.clock import advance_clock
+from suites.far_from_market import far_prices
+
+OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
+QUIET_SECONDS = 0.3  # how long "nothing arrives" is watched for
+FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
+
+
+def channels_for(env) -> dict[str, str]:
+    """One concrete channel name per documented channel family, on the environment's test instrument/index."""
+    instrument, index = env.test_instrument, env.index_name
+    return {
+        "book": f"book.{instrument}.raw", "deribit_price_index": f"deribit_price_index.{index}",
+        "funding_payments": f"funding_payments.{instrument}", "funding_prices": f"funding_prices.{instrument}",
+        "funding_rates": f"funding_rates.{instrument}", "heartbeat_trade": "heartbeat_trade",
+        "quote": f"quote.{instrument}", "settlement_prices": f"settlement_prices.{index}",
+        "user.changes": f"user.changes.{instrument}.raw", "user.mmp_trigger": f"user.mmp_trigger.{index}",
+        "user.orders": f"user.orders.{instrument}.raw", "user.trades": f"user.trades.{instrument}.raw",
+        "user_fee": "user_fee",
+    }
+
+
+PUBLIC_FAMILIES = ("book", "deribit_price_index", "funding_payments", "funding_prices", "funding_rates",
+                   "heartbeat_trade", "quote", "settlement_prices")
+PRIVATE_FAMILIES = ("user.changes", "user.mmp_trigger", "user.orders", "user.trades", "user_fee")
+
+
+def notification_conforms(channel: str, data: object) -> None:
+    assert_conforms(notification_schema(channel), data, f"notification on {channel}")
+
+
+def subscribe_is_ok(ws: WsClient, method: str, channels: list[str]) -> None:
+    """Doc: subscribe "200 OK ok string"; I-07 reads the result as the string "ok"."""
+    result = ws.call(method, {"channels": channels})
+    assert result == "ok", f"{method} {channels}: received {result!r}; documented \"ok\" (I-07)"
+
+
+def unsubscribe_all_is_ok(ws: WsClient, method: str) -> None:
+    """Doc: unsubscribe_all "200 OK Message connection.Message", example {"description":"ok",...,"status":200}."""
+    result = ws.call(method, {})
+    assert result == OK_MESSAGE, f"{method}: received {result!r}; documented {OK_MESSAGE} (I-07)"
+
+
+def nothing_arrives(ws: WsClient, channels: str | list[str], seconds: float = QUIET_SECONDS, why: str = "") -> None:
+    """Watch ``channels`` for ``seconds`` (together): no notification may arrive."""
+    channels = [channels] if isinstance(channels, str) else channels
+    time.sleep(seconds)
+    for channel in channels:
+        received = ws.drain(channel)
+        assert not received, (
+            f"{channel}: received {len(received)} notification(s) {received[:2]}; documented none {why}")
+
+
+# ---------------------------------------------------------------------------------------------- book replica
+class BookReplica:
+    """The order book rebuilt from `book.{instrument}.raw` notifications (I-18, I-45)."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.bids: dict[float, float] = {}
+        self.asks: dict[float, float] = {}
+        self.change_id: int | None = None
+
+    def apply(self, data: dict) -> None:
+        notification_conforms(self.channel, data)
+        if self.change_id is None:
+            assert data["type"] == "snapshot", (
+                f"first notification on {self.channel}: received type {data['type']!r}; documented a snapshot "
+                f"first (I-45)\n{data}")
+        else:
+            assert data["type"] == "change", f"{self.channel}: received a second {data['type']!r}; documented changes"
+            assert data["prev_change_id"] == self.change_id, (
+                f"{self.channel}: received prev_change_id {data['prev_change_id']}; documented the previous "
+                f"change_id {self.change_id} (I-45: no gap, no repeat)\n{data}")
+        if data["type"] == "snapshot":
+            self.bids, self.asks = {}, {}
+        for side, levels in ((self.bids, data["bids"]), (self.asks, data["asks"])):
+            for action, price, amount in levels:
+                self._apply_level(side, action, price, amount)
+        self.change_id = data["change_id"]
+
+    def _apply_level(self, side: dict, action: str, price: float, amount: float) -> None:
+        if action == "delete":
+            assert price in side, f"{self.channel}: 'delete' of {price}, a level the book does not have"
+            del side[price]
+        elif action == "new":
+            assert price not in side, f"{self.channel}: 'new' level {price} the book already has ({side[price]})"
+            side[price] = amount
+        else:
+            assert price in side, f"{self.channel}: 'change' of {price}, a level the book does not have"
+            side[price] = amount
+
+    def levels(self, depth: int) -> dict[str, list[list[float]]]:
+        return {"bids": [[p, a] for p, a in sorted(self.bids.items(), reverse=True)[:depth]],
+                "asks": [[p, a] for p, a in sorted(self.asks.items())[:depth]]}
+
+    def drain(self, ws: WsClient) -> int:
+        notifications = ws.drain(self.channel)
+        for data in notifications:
+            self.apply(data)
+        return len(notifications)
+
+
+def same_levels(received: list, expected: list) -> bool:
+    return len(received) == len(expected) and all(
+        math.isclose(a[0], b[0]) and math.isclose(a[1], b[1]) for a, b in zip(received, expected, strict=True))
+
+
+# ---------------------------------------------------------------------------------------------- book activity
+def far_limit(api, env, direction: str, price: float, amount_contracts: int = 1, **extra) -> dict:
+    """A resting limit order on the test instrument (far from the market); returns the RPC's order."""
+    result = api.call(f"private/{direction}", instrument_name=env.test_instrument, type="limit", price=price,
+                      amount=amount_contracts * env.contract_size, **extra)
+    return result["order"]
+
+
+def book_activity(api, env) -> list[dict]:
+    """Place, grow and cancel far orders so the book of the test instrument changes on both sides.
+
+    Returns every RPC order result in order (so channel checks can compare against them)."""
+    buy, sell = far_prices(api.call, env)
+    results = [far_limit(api, env, "buy", buy), far_limit(api, env, "buy", buy - env.tick_size, 2),
+               far_limit(api, env, "sell", sell)]
+    results.append(api.call("private/edit", order_id=results[0]["order_id"], amount=3 * env.contract_size,
+                            price=buy)["order"])
+    results.append(api.call("private/cancel", order_id=results[1]["order_id"]))
+    return results
+
+
+def wait_for(ws: WsClient, channel: str, predicate, timeout: float = 5.0, what: str = "") -> list:
+    """Read notifications on ``channel`` until ``predicate(all_so_far)`` holds; returns them all."""
+    deadline = time.monotonic() + timeout
+    received: list = []
+    while not predicate(received):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"{channel}: {what or 'the expected notification'} did not arrive within {timeout}s; "
+                                 f"received {len(received)}: {received[-3:]}")
+        received.append(ws.next_notification(channel, timeout=left))
+    return received
+
+
+# ---------------------------------------------------------------------------------------------- private channels
+ORDER_FIELDS = ("order_id", "order_state", "amount", "filled_amount", "price", "direction", "order_type",
+                "instrument_name", "cancel_reason", "replaced", "average_price")
+TRADE_FIELDS = ("trade_id", "order_id", "amount", "price", "direction", "instrument_name")
+
+
+def subscribed_account(pulse, env, families: tuple[str, ...], account: str = "maker"):
+    """A PulseApi over WS for ``account`` whose connection is subscribed to the private ``families``."""
+    api = pulse(account, "ws")
+    api.call("private/get_positions")  # authenticates the connection
+    subscribe_is_ok(api.ws, "private/subscribe", [channels_for(env)[family] for family in families])
+    return api
+
+
+def agrees(what: str, received: dict, documented: dict, fields: tuple[str, ...]) -> None:
+    """A notification and an RPC result describe the same object: every field they both carry is equal."""
+    differing = {f: (received.get(f), documented.get(f)) for f in fields
+                 if (f in received or f in documented) and received.get(f) != documented.get(f)}
+    assert not differing, "; ".join(f"{what} {f}: received {r!r}; the RPC result says {d!r}"
+                                    for f, (r, d) in differing.items())
+
+
+def notifications_for_order(ws: WsClient, channel: str, order_id: str, count: int, timeout: float = 5.0) -> list:
+    """The next ``count`` notifications on ``channel`` about ``order_id`` (others are skipped)."""
+    mine = []
+
+    def enough(received: list) -> bool:
+        mine[:] = [n for n in received if n.get("order_id") == order_id]
+        return len(mine) >= count
+    wait_for(ws, channel, enough, timeout, f"{count} notification(s) for order {order_id}")
+    return mine
+
+
+def funding_period_cadence(ws_client, control, tokens, env, family: str) -> tuple[dict, dict]:
+    """Subscribe to a funding channel, move the gateway clock one funding period (1 h, I-45); returns the value
+    sent on subscribe and the one sent for the new period, both checked against the schema."""
+    channel = channels_for(env)[family]
+    ws = ws_client()
+    subscribe_is_ok(ws, "public/subscribe", [channel])
+    first = ws.next_notification(channel, timeout=5)
+    notification_conforms(channel, first)
+    advance_clock(control, tokens, FUNDING_PERIOD_S)
+    try:
+        following = ws.next_notification(channel, timeout=3)
+    except AssertionError:
+        raise AssertionError(f"{channel}: nothing within 3 s after the clock moved one funding period "
+                             f"({FUNDING_PERIOD_S} s); I-45 reads one notification per period") from None
+    notification_conforms(channel, following)
+    return first, following
