@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import jwt
 
-from reference_gateway.errors import PulseError
-
 from reference_gateway.errors import INVALID_PARAMS, NOT_FOUND, ErrorKind, PulseError
 from reference_gateway.gateway import Gateway
 from reference_gateway.params import ENVELOPE_METHODS
@@ -208,7 +206,9 @@ def on_errors(gw: Gateway, change: Callable[[PulseError], PulseError]) -> None:
 
 @fault("http_error_status_500", "fuzz", "HTTP errors are answered with status 500 instead of 400", "fuzz")
 def _http_error_status_500(gw: Gateway) -> None:
-    patch_app("_message", lambda message: lambda error, status_code=400: message(error, 500 if status_code == 400 else status_code))
+    def make(message):
+        return lambda error, status_code=400: message(error, 500 if status_code == 400 else status_code)
+    patch_app("_message", make)
 
 
 @fault("message_status_out_of_range", "fuzz", "error messages carry status 14, outside CommonCodes 1..13", "fuzz")
@@ -225,7 +225,8 @@ def _content_type_text_plain(gw: Gateway) -> None:
     patch_app("JSONResponse", make)
 
 
-@fault("extra_enum_value_in_response", "fuzz", "open orders are reported with order_state 'active' (not in the enum)", "fuzz")
+@fault("extra_enum_value_in_response", "fuzz", "open orders are reported with order_state 'active' (no enum value)",
+       "fuzz")
 def _extra_enum_value(gw: Gateway) -> None:
     def change(order: dict) -> None:
         if order["order_state"] == "open":
@@ -261,7 +262,7 @@ def _envelope_jsonrpc_ignored(gw: Gateway) -> None:
                 body = {key: value for key, value in body.items() if key not in ("jsonrpc", "id")}
             return envelope_params(method, body)
         return lenient
-    patch_app("_envelope_params", make)
+    replace(gw, "http_envelope_params", make)
 
 
 @fault("order_direction_swapped", "fuzz", "private/buy reports the order's direction as sell", "fuzz")

@@ -88,7 +88,8 @@ class PulseBearerAuth:
 
 
 def build_schema(pulse_env, tokens, modes: list[str], *, coverage: bool, stateful: bool = False):
-    schema = schemathesis.openapi.from_dict(load_spec(), config=fuzz_config(pulse_env, modes, coverage=coverage, stateful=stateful))
+    config = fuzz_config(pulse_env, modes, coverage=coverage, stateful=stateful)
+    schema = schemathesis.openapi.from_dict(load_spec(), config=config)
     schema.auth.providers.append(PulseBearerAuth(tokens["maker"]))
 
     @schema.hook
@@ -106,7 +107,7 @@ def market(pulse_env, rest, tokens) -> Market:
 
 @pytest.fixture
 def positive_schema(pulse_env, tokens):
-    return build_schema(pulse_env, tokens, ["positive"], coverage=False)
+    return build_schema(pulse_env, tokens, ["positive"], coverage=True)  # boundary values (min, max) first
 
 
 @pytest.fixture

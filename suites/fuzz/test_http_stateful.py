@@ -146,7 +146,8 @@ def test_documented_order_flow_follows_links(pulse_env, tokens, rest, pacer, mar
         for target, link_name, source in DOCUMENTED_FLOW:
             operation = schema.find_operation_by_id(target)
             source_operation = schema.find_operation_by_id(source)
-            link = SPEC["paths"][source_operation.path][source_operation.method.lower()]["responses"]["200"]["links"][link_name]
+            source_item = SPEC["paths"][source_operation.path][source_operation.method.lower()]
+            link = source_item["responses"]["200"]["links"][link_name]
             body = fill(link["requestBody"], answers[source])
             if operation.definition.raw.get("x-jsonrpc-method") in pulse_checks.ENVELOPE_METHODS:
                 body = {"jsonrpc": "2.0", "id": len(answers) + 1, **body}
