@@ -10,6 +10,12 @@ from suites.subscriptions.channel_checks import far_limit
 pytestmark = [pytest.mark.session, pytest.mark.interpretation("I-08", "I-134")]
 
 
+@pytest.fixture(autouse=True)
+def no_account_scope_cod(pulse):
+    """Start from account-scope COD off: another suite (or a person) may have left it on for the test account."""
+    pulse("maker", "http").call("private/disable_cancel_on_disconnect", scope="account")
+
+
 def cod_state(api) -> bool:
     state = api.call("private/get_cancel_on_disconnect")
     assert isinstance(state, bool), f"get_cancel_on_disconnect: received {state!r}; documented boolean (I-07)"
