@@ -122,13 +122,13 @@ def _fuzz_profile(pulse_env):
 
 @pytest.fixture(autouse=True)
 def restore_account_settings(pulse_env, rest, tokens):
-    """Fuzzing sets account-wide state (account-scope cancel-on-disconnect, MMP configs): put it back after."""
+    """Fuzzing sets the maker's MMP configs and leaves orders: put them back after each test (account-scope
+    cancel-on-disconnect is reset by ``_restore_account_state`` below)."""
     token = tokens["maker"].access_token()
     mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token)
            for index in ("btc_usd", "eth_usd")}
     yield
     token = tokens["maker"].access_token()
-    rest.call("private/disable_cancel_on_disconnect", {"scope": "account"}, token=token)
     for config in mmp.values():
         rest.call("private/set_mmp_config", config, token=token)
     rest.call("private/cancel_all", {}, token=token)
