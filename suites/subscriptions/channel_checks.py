@@ -6,10 +6,9 @@ Channel payloads are checked against the spec (`spec/asyncapi.yaml` messages, vi
 import math
 import time
 
+from harness.schema import assert_conforms, notification_schema
 from harness.ws import WsClient
 from suites.far_from_market import far_prices
-
-from harness.schema import assert_conforms, notification_schema
 
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
 QUIET_SECONDS = 0.4  # how long "nothing arrives" is watched for on the local gateway
