@@ -1,0 +1,97 @@
+"""REST fuzzing throughput: ``suites/fuzz`` against the schemathesis CLI on the same spec and the same gateway.
+
+Both run as child processes against one ``pulse-refgw`` (rate limit lifted), one after the other, with the same
+number of examples per operation (the ``local`` hypothesis profile's ``max_examples``). Two counts per side:
+
+- cases: hypothesis examples the suite executed (``--hypothesis-show-statistics``: passing + failing examples
+  over all phases), and ``test_cases.generated`` from ``st run``'s JSON report;
+- requests: HTTP requests the gateway served during the run (``/_refgw/control/status`` before and after).
+
+Throughput is cases (and requests) per second of the command's wall time, start-up included: what a CI job pays.
+"""
+
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from harness.bench.processes import bench_gateway
+from harness.bench.stats import rate, ratio
+from harness.bench.suite import ROOT, timed_run
+from harness.bench.table import Row, Target
+
+FUZZ_SUITE = ROOT / "suites" / "fuzz"
+SPEC = ROOT / "spec" / "openapi.yaml"
+LOCAL_MAX_EXAMPLES = 60  # conftest's "local" hypothesis profile
+THROUGHPUT_RATIO_TARGET = Target(">=", 1.0)
+EXAMPLE_COUNTS = re.compile(r"(\d+) passing examples?, (\d+) failing examples?")
+
+
+def executed_examples(pytest_output: str) -> int | None:
+    """Examples hypothesis ran, summed over every test and phase of ``--hypothesis-show-statistics`` output."""
+    pairs = EXAMPLE_COUNTS.findall(pytest_output)
+    return sum(int(passing) + int(failing) for passing, failing in pairs) if pairs else None
+
+
+def served_requests(root_url: str) -> int:
+    return httpx.get(f"{root_url}/_refgw/control/status", timeout=10).json()["http_requests"]
+
+
+def access_token(rest_base: str) -> str:
+    response = httpx.get(f"{rest_base}/public/auth", timeout=10, params={
+        "grant_type": "client_credentials", "client_id": "maker", "client_secret": "maker-secret"})
+    return response.json()["access_token"]
+
+
+def measure(gateway, command: list[str], cwd: Path) -> dict:
+    before = served_requests(gateway.root_url)
+    run = timed_run(command, cwd=cwd)
+    run["requests"] = served_requests(gateway.root_url) - before
+    return run
+
+
+def fuzz(quick: bool, progress) -> tuple[list[Row], dict]:
+    if not FUZZ_SUITE.is_dir():
+        progress(f"fuzz: {FUZZ_SUITE.relative_to(ROOT)} does not exist yet; not run")
+        rows = [Row("fuzz", "suites/fuzz / st run throughput", None, "x", THROUGHPUT_RATIO_TARGET,
+                    note="suites/fuzz not present")]
+        return rows, {"found": False}
+    examples = 5 if quick else LOCAL_MAX_EXAMPLES
+    with bench_gateway() as gateway, tempfile.TemporaryDirectory(prefix="pulse-bench-st-") as scratch:
+        progress(f"fuzz: pytest suites/fuzz against {gateway.rest_base}")
+        suite_run = measure(gateway, [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(FUZZ_SUITE.relative_to(ROOT)),
+            "--base-url", gateway.rest_base, "--ws-url", gateway.ws_url, "--hypothesis-show-statistics",
+        ], ROOT)
+        suite_run["cases"] = executed_examples(suite_run["stdout"])
+        progress(f"fuzz: suites/fuzz {suite_run['seconds']:.1f} s, {suite_run['cases']} cases, "
+                 f"{suite_run['requests']} requests ({suite_run['summary']})")
+        report = Path(scratch) / "st.json"
+        progress(f"fuzz: st run {SPEC.relative_to(ROOT)} -n {examples}")
+        bearer = f"Authorization: Bearer {access_token(gateway.rest_base)}"
+        st_run = measure(gateway, [
+            "st", "run", str(SPEC), "--url", gateway.rest_base, "-H", bearer,
+            "-n", str(examples), "--seed", "1", "--workers", "1", "--no-color",
+            "--report", "json", "--report-json-path", str(report),
+        ], Path(scratch))
+        st_report = json.loads(report.read_text()) if report.exists() else {}
+        st_run["cases"] = st_report.get("test_cases", {}).get("generated")
+        st_run["running_time_s"] = st_report.get("running_time")
+        progress(f"fuzz: st run {st_run['seconds']:.1f} s, {st_run['cases']} cases, {st_run['requests']} requests")
+    rates = {name: {"cases_per_s": rate(run["cases"], run["seconds"]) if run["cases"] is not None else None,
+                    "requests_per_s": rate(run["requests"], run["seconds"])}
+             for name, run in (("suite", suite_run), ("st", st_run))}
+    rows = [
+        Row("fuzz", "suites/fuzz cases/s", rates["suite"]["cases_per_s"], "cases/s"),
+        Row("fuzz", "st run cases/s", rates["st"]["cases_per_s"], "cases/s"),
+        Row("fuzz", "suites/fuzz / st run (cases/s)", ratio(rates["suite"]["cases_per_s"], rates["st"]["cases_per_s"]),
+            "x", THROUGHPUT_RATIO_TARGET),
+        Row("fuzz", "suites/fuzz / st run (requests/s)",
+            ratio(rates["suite"]["requests_per_s"], rates["st"]["requests_per_s"]), "x"),
+    ]
+    keep = ("seconds", "exit_code", "summary", "cases", "requests", "running_time_s")
+    return rows, {"examples_per_operation": examples, "rates": rates,
+                  "suite": {k: suite_run.get(k) for k in keep}, "st": {k: st_run.get(k) for k in keep}}

@@ -1,0 +1,52 @@
+"""Wall time of the full default run against the local gateway, plain and with ``-n 2``, and the xdist speedup."""
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness.bench.stats import median, ratio
+from harness.bench.table import Row, Target
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_RUN = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+WALL_TIME_TARGET = Target("<=", 30.0)  # seconds, full run on 2 cores with -n 2
+SPEEDUP_TARGET = Target(">=", 1.7)
+SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
+
+
+def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 900.0) -> dict:
+    """Run a command to completion; its wall time, exit code and the pytest outcome counts of its last line."""
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    seconds = time.perf_counter() - started
+    last_lines = [line for line in completed.stdout.splitlines() if line.strip()][-1:]
+    counts = {kind: int(n) for n, kind in SUMMARY.findall(last_lines[0])} if last_lines else {}
+    return {"seconds": seconds, "exit_code": completed.returncode, "outcome": counts,
+            "summary": last_lines[0] if last_lines else "", "stdout": completed.stdout, "stderr": completed.stderr}
+
+
+def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
+    """Plain and ``-n 2`` runs alternate, so machine load drifting during the benchmark hits both alike."""
+    extra = ["suites/auth/test_public_auth.py"] if quick else []
+    variants = {"plain": DEFAULT_RUN + extra, "xdist -n 2": DEFAULT_RUN + ["-n", "2"] + extra,
+                "collect only": DEFAULT_RUN + ["--co"] + extra}
+    runs: dict[str, list[dict]] = {name: [] for name in variants}
+    for attempt in range(1 if quick else repeat):
+        for name, command in variants.items():
+            run = timed_run(command)
+            progress(f"suite: {name} run {attempt + 1}: {run['seconds']:.1f} s ({run['summary'] or 'no summary'})")
+            runs[name].append({key: run[key] for key in ("seconds", "exit_code", "outcome", "summary")})
+    medians = {name: median([r["seconds"] for r in results]) for name, results in runs.items()}
+    outcome = runs["plain"][-1]["outcome"]
+    note = "" if all(r["exit_code"] == 0 for rs in runs.values() for r in rs) else "some runs had failing tests"
+    tests = sum(n for kind, n in outcome.items() if kind in ("passed", "failed", "xfailed", "xpassed"))
+    rows = [
+        Row("suite", f"default run, plain ({tests} tests)", medians["plain"], "s", note=note),
+        Row("suite", "default run, -n 2", medians["xdist -n 2"], "s", WALL_TIME_TARGET, note=note),
+        Row("suite", "xdist speedup (plain / -n 2)", ratio(medians["plain"], medians["xdist -n 2"]), "x",
+            SPEEDUP_TARGET),
+        Row("suite", "fixed cost: start + collect only", medians["collect only"], "s"),
+    ]
+    return rows, {"repeat": len(runs["plain"]), "medians_s": medians, "runs": runs}

@@ -1,0 +1,170 @@
+"""pulse-bench: statistics, the table and JSON it writes (with fake timings), and one --quick smoke."""
+
+import json
+import sys
+
+import pytest
+
+from harness.bench import main
+from harness.bench.fuzz import executed_examples
+from harness.bench.mutation import mutation
+from harness.bench.stats import latency_summary, median, percentile, rate, ratio
+from harness.bench.suite import timed_run
+from harness.bench.table import BenchRun, Row, Target, format_value, render_table, to_json, write_json
+
+HYPOTHESIS_STATISTICS = """
+suites/fuzz/test_rest_fuzz.py::test_public_methods[GET /public/auth]:
+
+  - during reuse phase (0.00 seconds):
+    - Typical runtimes: ~ 1ms, of which < 1ms in data generation
+    - 1 passing examples, 0 failing examples, 0 invalid examples
+
+  - during generate phase (0.52 seconds):
+    - Typical runtimes: ~ 2ms, of which ~ 1ms in data generation
+    - 58 passing examples, 1 failing examples, 4 invalid examples
+    - Found 1 distinct error in this phase
+
+suites/fuzz/test_rest_fuzz.py::test_public_methods[POST /public/get_time]:
+
+  - during generate phase (0.20 seconds):
+    - 60 passing examples, 0 failing examples, 0 invalid examples
+"""
+
+
+def noop(message: str) -> None:
+    pass
+
+
+# ---------------------------------------------------------------------------------------------- statistics
+def test_percentile_interpolates_between_ranks():
+    samples = list(range(1, 101))  # 1..100
+    assert percentile(samples, 0.0) == 1 and percentile(samples, 1.0) == 100
+    assert percentile(samples, 0.5) == pytest.approx(50.5)
+    assert percentile(samples, 0.99) == pytest.approx(99.01)
+
+
+def test_percentile_ignores_input_order_and_handles_one_sample():
+    assert percentile([5.0, 1.0, 3.0], 0.5) == 3.0
+    assert percentile([7.0], 0.99) == 7.0
+
+
+@pytest.mark.parametrize("samples, fraction", [([], 0.5), ([1.0], 1.5), ([1.0], -0.1)])
+def test_percentile_refuses_what_it_cannot_compute(samples, fraction):
+    with pytest.raises(ValueError):
+        percentile(samples, fraction)
+
+
+def test_median_of_odd_and_even_counts():
+    assert median([3.0, 1.0, 2.0]) == 2.0
+    assert median([4.0, 1.0, 3.0, 2.0]) == 2.5
+
+
+def test_ratio_and_rate_are_none_when_undefined():
+    assert ratio(3.0, 2.0) == 1.5
+    assert ratio(None, 2.0) is None and ratio(1.0, None) is None and ratio(1.0, 0.0) is None
+    assert rate(500, 2.0) == 250.0 and rate(5, 0.0) is None
+
+
+def test_latency_summary_reports_milliseconds():
+    summary = latency_summary([0.001] * 98 + [0.010, 0.020])
+    assert summary["n"] == 100
+    assert summary["p50_ms"] == pytest.approx(1.0)
+    assert summary["p99_ms"] == pytest.approx(10.1)  # between the 99th (10 ms) and 100th (20 ms) samples
+    assert summary["max_ms"] == pytest.approx(20.0)
+
+
+# ---------------------------------------------------------------------------------------------- table and JSON
+FAKE_ROWS = [
+    Row("suite", "default run, -n 2", 12.5, "s", Target("<=", 30.0)),
+    Row("suite", "xdist speedup (plain / -n 2)", 1.2, "x", Target(">=", 1.7)),
+    Row("ws_latency", "gateway round trip p50", 0.153, "ms"),
+    Row("mutation", "campaign wall time", None, "s", Target("<=", 600.0), note="run pulse-mutation first"),
+]
+
+
+def test_row_status_grades_each_target():
+    assert [row.status for row in FAKE_ROWS] == ["met", "MISSED", "", "not run"]
+    assert Target("<=", 30.0).met_by(30.0) and Target(">=", 1.7).met_by(1.7)
+
+
+def test_format_value_keeps_three_significant_figures_and_groups_thousands():
+    assert format_value(0.15312, "ms") == "0.153 ms"
+    assert format_value(12.54, "s") == "12.5 s"
+    assert format_value(17157.2, "orders/s") == "17,157 orders/s"
+    assert format_value(None, "s") == "not run"
+
+
+def test_render_table_aligns_columns_and_shows_targets():
+    lines = render_table(FAKE_ROWS).splitlines()
+    assert lines[0].split() == ["Benchmark", "Metric", "Value", "Target", "Status"]
+    assert len(lines) == 2 + len(FAKE_ROWS)
+    assert "<= 30 s" in lines[2] and lines[2].endswith("met")
+    assert lines[3].endswith("MISSED") and lines[5].endswith("not run")
+    value_column = lines[0].index("Value")
+    assert all(line[value_column - 2:value_column] == "  " for line in lines[2:])
+
+
+def test_render_table_as_markdown():
+    lines = render_table(FAKE_ROWS, markdown=True).splitlines()
+    assert lines[0] == "| Benchmark | Metric | Value | Target | Status |"
+    assert lines[1] == "|---|---|---|---|---|"
+    assert lines[3] == "| suite | xdist speedup (plain / -n 2) | 1.2 x | >= 1.7 x | MISSED |"
+
+
+def test_json_carries_rows_statuses_details_and_machine(tmp_path):
+    run = BenchRun()
+    run.add(FAKE_ROWS[:2], "suite", {"medians_s": {"plain": 15.0, "xdist -n 2": 12.5}})
+    run.add(FAKE_ROWS[3:], "mutation", {"found": False})
+    written = json.loads(write_json(run, tmp_path / "out" / "bench.json").read_text())
+    assert written == json.loads(json.dumps(to_json(run)))
+    assert [row["status"] for row in written["rows"]] == ["met", "MISSED", "not run"]
+    assert written["rows"][0]["target"] == "<= 30" and written["rows"][2]["value"] is None
+    assert written["details"]["suite"]["medians_s"]["plain"] == 15.0
+    assert written["machine"]["cores"] >= 1 and written["started_at"]
+
+
+# ---------------------------------------------------------------------------------------------- readers
+def test_fuzz_case_count_sums_every_phase_of_every_test():
+    assert executed_examples(HYPOTHESIS_STATISTICS) == 1 + 59 + 60
+    assert executed_examples("4 passed in 1.0s") is None
+
+
+def test_timed_run_reads_the_pytest_outcome_line():
+    run = timed_run([sys.executable, "-c", "print('..F'); print('3 passed, 1 failed, 2 skipped in 0.12s')"])
+    assert run["exit_code"] == 0 and run["seconds"] > 0
+    assert run["outcome"] == {"passed": 3, "failed": 1, "skipped": 2}
+
+
+def test_mutation_figures_come_from_the_report(tmp_path):
+    report = tmp_path / "mutation.json"
+    report.write_text(json.dumps({"wall_time_s": 412.0, "mutants": [
+        {"name": "a", "status": "killed", "time_to_kill_s": 3.0},
+        {"name": "b", "status": "killed", "time_to_kill_s": 9.0},
+        {"name": "c", "status": "survived", "time_to_kill_s": 100.0},
+        {"name": "d", "killed": True, "time_to_kill_s": 5.0},
+    ]}))
+    rows, details = mutation(False, noop, report=report)
+    assert [(row.metric, row.value, row.status) for row in rows] == [
+        ("campaign wall time", 412.0, "met"), ("median time to kill", 5.0, "")]
+    assert details["found"] is True
+
+
+@pytest.mark.parametrize("content", [None, "{not json", "[]"])
+def test_mutation_is_not_run_without_a_report(tmp_path, content):
+    report = tmp_path / "mutation.json"
+    if content is not None:
+        report.write_text(content)
+    rows, details = mutation(False, noop, report=report)
+    assert [row.status for row in rows] == ["not run", "not run"]
+    assert all(row.value is None for row in rows) and details["found"] is False
+
+
+# ---------------------------------------------------------------------------------------------- smoke
+def test_quick_ws_latency_prints_the_table_and_writes_json(tmp_path, capsys):
+    output = tmp_path / "bench.json"
+    assert main(["--only", "ws_latency", "--quick", "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    assert "gateway / echo at p50" in printed and str(output) in printed
+    rows = {row["metric"]: row for row in json.loads(output.read_text())["rows"]}
+    assert rows["gateway round trip p50"]["value"] > 0 and rows["echo server round trip p50"]["value"] > 0
+    assert rows["gateway / echo at p50"]["status"] in ("met", "MISSED")
