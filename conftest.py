@@ -6,6 +6,7 @@
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from harness.control import GatewayControl
 from harness.env import MissingCredentials, resolve
 from harness.errors import PulseCallError
 from harness.local import LocalGateway
+from harness.masking import mask_text
 from harness.pacing import Pacer
 from harness.rest import RestClient
 from harness.ws import WsClient
@@ -43,6 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--allow-any-host", action="store_true",
                     help="let trading and other destructive tests run against a host off the allow-list")
     group.addoption("--request-budget", type=int, help="override the environment's total request budget")
+    group.addoption("--max-run-seconds", type=float, default=1800.0,
+                    help="stop the run (cleanly, with teardown) once it has taken this long (default 1800)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -117,19 +121,21 @@ def tracker() -> OrderTracker:
 
 
 @pytest.fixture(scope="session")
-def tokens(pulse_env, rest) -> dict[str, TokenManager]:
-    return {name: TokenManager(rest, creds) for name, creds in pulse_env.accounts.items()}
+def tokens(request, pulse_env, rest) -> dict[str, TokenManager]:
+    """Token managers per account; the session ends with cancel_all on those accounts (never on a host off the
+    allow-list). The sweep runs in this fixture's own teardown, while ``rest`` is still open."""
+    managers = {name: TokenManager(rest, creds) for name, creds in pulse_env.accounts.items()}
+    yield managers
+    if pulse_env.hosts_allowed() or request.config.getoption("--allow-any-host"):
+        sweep(rest, managers)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def final_sweep(request, pulse_env, rest, tokens):
-    """Every session ends with cancel_all on the test accounts."""
-    yield
+def sweep(rest: RestClient, tokens: dict[str, TokenManager]) -> None:
     for manager in tokens.values():
         try:
             rest.call("private/cancel_all", {}, token=manager.access_token())
         except Exception as exc:  # the sweep must not hide the run's own result
-            print(f"final sweep: cancel_all for {manager.credentials.name} failed: {exc}")
+            print(f"final sweep: cancel_all for {manager.credentials.name} failed: {mask_text(str(exc))}")
 
 
 @pytest.fixture
@@ -197,12 +203,45 @@ def _guard_and_label(request):
                         pytrace=False)
 
 
-@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    started = item.session.__dict__.setdefault("_pulse_started", time.monotonic())
+    budget = item.config.getoption("--max-run-seconds")
+    if time.monotonic() - started > budget:
+        pytest.exit(f"the run exceeded --max-run-seconds={budget:g}; stopping with teardown", returncode=3)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Mask secrets inside the exception itself: report plugins (allure) read it directly."""
+    try:
+        return (yield)
+    except BaseException as exc:
+        exc.args = tuple(mask_text(arg) if isinstance(arg, str) else arg for arg in exc.args)
+        raise
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     result = outcome.get_result()
     marker = item.get_closest_marker("interpretation")
-    if result.failed and marker and call.when == "call":
-        note = f"[non-strict: rests on {', '.join(marker.args)} in spec/INTERPRETATIONS.md]"
-        result.longrepr = f"{note}\n{result.longrepr}"
-        result.user_properties.append(("grade", "non-strict"))
+    if result.failed:
+        text = str(result.longrepr)
+        if marker and call.when == "call":
+            text = f"[non-strict: rests on {', '.join(marker.args)} in spec/INTERPRETATIONS.md]\n{text}"
+            result.user_properties.append(("grade", "non-strict"))
+        result.longrepr = mask_text(text)  # no token or secret ever reaches a failure message
+    result.sections = [(title, mask_text(content)) for title, content in result.sections]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The xdist controller sweeps too, so a crashed worker's orders do not outlive the run."""
+    config = session.config
+    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist") and \
+            getattr(config.option, "numprocesses", None) and \
+            (config.getoption("--env") != "local" or config.getoption("--base-url")):
+        environment = resolve(config.getoption("--env"), config.getoption("--base-url"), config.getoption("--ws-url"))
+        if environment.hosts_allowed() or config.getoption("--allow-any-host"):
+            rest = RestClient(environment.rest_base)
+            sweep(rest, {name: TokenManager(rest, creds) for name, creds in environment.accounts.items()})
+            rest.close()

@@ -19,7 +19,7 @@ ORDER_ENTRY = {"private/buy", "private/sell", "private/edit"}
 class Credentials:
     name: str  # maker | taker
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
 
     def __post_init__(self) -> None:
         register_secret(self.client_secret)
@@ -88,9 +88,10 @@ class PulseApi:
         return result
 
     def _call(self, method: str, params: dict) -> object:
+        private = method.startswith("private/")
         if self.transport == "http":
-            return self.rest.call(method, params, token=self.tokens.access_token() if method.startswith("private/") else None)
-        if method.startswith("private/") and not self._ws_authorised:
+            return self.rest.call(method, params, token=self.tokens.access_token() if private else None)
+        if private and not self._ws_authorised:
             self.ws.call("public/auth", self.tokens.credentials.grant())
             self._ws_authorised = True
         return self.ws.call(method, params)

@@ -4,7 +4,8 @@ import json
 import re
 
 SECRET_KEYS = {"client_secret", "signature", "access_token", "refresh_token", "authorization", "password"}
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
+# A JWT, also when a repr truncated it ("eyJhbGciOiJI...3HkGW8v3Skbdc").
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}(?:\.{1,3}[A-Za-z0-9_-]*)*")
 BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"']+")
 QUERY_SECRET = re.compile(r"(?i)((?:client_secret|signature|refresh_token|access_token)=)[^&\s\"']+")
 MASK = "***"

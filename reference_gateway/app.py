@@ -11,9 +11,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from reference_gateway.errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, PulseError
+from reference_gateway.errors import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    PulseError,
+)
 from reference_gateway.gateway import VERSION, CallContext, Gateway, Session
-from reference_gateway.params import ENVELOPE_METHODS, WS_ONLY_METHODS
+from reference_gateway.params import WS_ONLY_METHODS
 
 
 def _message(error: PulseError, status_code: int = 400) -> JSONResponse:
@@ -31,23 +38,6 @@ def _query_params(request: Request) -> dict:
         else:
             params[key] = value
     return params
-
-
-def _envelope_params(method: str, body: object) -> object:
-    """The params of an HTTP request body (register I-02)."""
-    if method not in ENVELOPE_METHODS:
-        return {} if body is None else body
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise PulseError(INVALID_REQUEST, "the body must be a JSON-RPC envelope object")
-    if "jsonrpc" in body and body["jsonrpc"] != "2.0":
-        raise PulseError(INVALID_REQUEST, f"jsonrpc must be '2.0', received {body['jsonrpc']!r}")
-    if "id" in body and (isinstance(body["id"], bool) or not isinstance(body["id"], int)):
-        raise PulseError(INVALID_REQUEST, f"id must be an integer, received {body['id']!r}")
-    if "method" in body and not isinstance(body["method"], str):
-        raise PulseError(INVALID_REQUEST, "method must be a string")
-    return body.get("params") or {}
 
 
 def build_app(gateway: Gateway) -> Starlette:
@@ -75,7 +65,7 @@ def build_app(gateway: Gateway) -> Starlette:
                     body = json.loads(raw) if raw.strip() else None
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise PulseError(PARSE_ERROR, f"body is not valid JSON ({exc})") from None
-                params = _envelope_params(method, body)
+                params = gateway.http_envelope_params(method, body)
             result = gateway.call(method, params, ctx)
         except PulseError as error:
             return _message(error)
@@ -129,7 +119,7 @@ def build_app(gateway: Gateway) -> Starlette:
                 reply = handle_ws_text(gateway, ctx, text, max_bytes)
                 if reply is not None:
                     for hook in gateway.reply_hooks:
-                        reply = hook(reply, {"text": text})
+                        reply = hook(reply, {"text": text, "session": session})
                     send(reply)
                 for follow_up in ctx.after_reply:
                     follow_up()

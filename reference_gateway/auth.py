@@ -19,6 +19,11 @@ class Identity:
     session_id: str
 
 
+def _same(received: str, expected: str) -> bool:
+    """Constant-time comparison that accepts any text (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(received.encode(), expected.encode())
+
+
 def client_signature(secret: str, timestamp: int, nonce: str, data: str) -> str:
     """Deribit's client_signature: hex HMAC-SHA256 over ``timestamp\\nnonce\\ndata``."""
     message = f"{timestamp}\n{nonce}\n{data}".encode()
@@ -42,7 +47,7 @@ class Authenticator:
         grant = params["grant_type"]
         if grant == "client_credentials":
             account = self._account(params)
-            if not hmac.compare_digest(str(params.get("client_secret") or ""), account["client_secret"]):
+            if not _same(str(params.get("client_secret") or ""), account["client_secret"]):
                 raise PulseError(INVALID_CREDENTIALS, "client_id or client_secret is wrong")
             return self._issue(account, uuid.uuid4().hex)
         if grant == "client_signature":
@@ -72,7 +77,7 @@ class Authenticator:
         if not self.signature_in_window(timestamp):
             raise PulseError(INVALID_CREDENTIALS, "timestamp outside the accepted window")
         expected = client_signature(account["client_secret"], timestamp, nonce, data)
-        if not hmac.compare_digest(expected, str(params["signature"]).lower()):
+        if not _same(expected, str(params["signature"]).lower()):
             raise PulseError(INVALID_CREDENTIALS, "signature does not match")
         if not self.nonce_is_fresh(account["client_id"], nonce, timestamp):
             raise PulseError(INVALID_CREDENTIALS, "nonce already used")
@@ -104,7 +109,9 @@ class Authenticator:
     # -- tokens ---------------------------------------------------------------------------------------
     def _decode(self, token: str, expected_type: str, kind=UNAUTHORIZED) -> dict:
         try:
-            claims = jwt.decode(token, self._key, algorithms=["HS256"], options={"verify_exp": False})
+            # expiry and issue time are judged on the gateway clock (token_is_live), not the wall clock
+            claims = jwt.decode(token, self._key, algorithms=["HS256"],
+                                options={"verify_exp": False, "verify_iat": False})
         except jwt.PyJWTError as exc:
             raise PulseError(kind, f"malformed or forged token ({exc.__class__.__name__})") from None
         if claims.get("typ") != expected_type:

@@ -44,7 +44,7 @@ DEFAULT_CONFIG: dict = {
         "requests_per_second": 500,
         "request_burst": 1000,
         "max_subscriptions": 200,
-        "notification_queue": 2000,
+        "notification_queue": 10000,
         "max_leverage": 50,
     },
 }

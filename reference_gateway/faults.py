@@ -9,7 +9,11 @@ to go red every time.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import jwt
+
+from reference_gateway.errors import PulseError
 from reference_gateway.gateway import Gateway
+from reference_gateway.params import ENVELOPE_METHODS
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,20 @@ def replace(obj: object, attribute: str, make: Callable[[Callable], Callable]) -
 
 def on_results(gateway: Gateway, methods: set[str], transform: Callable[[object], object]) -> None:
     gateway.result_hooks.append(lambda method, result: transform(result) if method in methods else result)
+
+
+def wrap_params(gateway: Gateway, method: str, change: Callable[[dict], dict]) -> None:
+    """Make one method see ``change(params)`` (validated params, defaults filled in) instead of its params."""
+    handler, private = gateway.methods[method]
+    gateway.methods[method] = (lambda ctx, identity, params: handler(ctx, identity, change(dict(params))), private)
+
+
+def without(*names: str) -> Callable[[dict], dict]:
+    return lambda params: {k: v for k, v in params.items() if k not in names}
+
+
+def forced(**values) -> Callable[[dict], dict]:
+    return lambda params: {**params, **values}
 
 
 def each_order(result: object, change: Callable[[dict], None]) -> object:
@@ -136,3 +154,201 @@ def _error_as_result(gw: Gateway) -> None:
             reply["result"] = reply.pop("error")
         return reply
     gw.reply_hooks.append(hook)
+
+
+@fault("jsonrpc_wrong_version_string", "jsonrpc", "replies carry jsonrpc \"2\" instead of \"2.0\"", "jsonrpc")
+def _wrong_version_string(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        reply["jsonrpc"] = "2"
+        return reply
+    gw.reply_hooks.append(hook)
+
+
+@fault("parse_error_closes_connection", "jsonrpc", "a frame that is not JSON drops the connection unanswered", "jsonrpc")
+def _parse_error_closes(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        if (reply.get("error") or {}).get("code") == -32700:
+            request["session"].close(1002, "protocol error")
+        return reply
+    gw.reply_hooks.append(hook)
+
+
+@fault("jsonrpc_invalid_params_as_internal_error", "jsonrpc",
+       "positional (array) params crash the handler: internal error instead of -32602", "jsonrpc")
+def _invalid_params_as_internal(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        error = reply.get("error")
+        if error and error.get("code") == -32602 and "positional" in error["data"]["reason"]:
+            error.update(code=11050, message="internal_error", data={"reason": "list has no get", "status": 12})
+        return reply
+    gw.reply_hooks.append(hook)
+
+
+@fault("http_envelope_version_ignored", "jsonrpc", "HTTP envelope bodies with a wrong jsonrpc version are served",
+       "jsonrpc")
+def _envelope_version_ignored(gw: Gateway) -> None:
+    def lenient(original):
+        def envelope_params(method, body):
+            if isinstance(body, dict) and body.get("jsonrpc") != "2.0":
+                body = {key: value for key, value in body.items() if key != "jsonrpc"}
+            return original(method, body)
+        return envelope_params
+    replace(gw, "http_envelope_params", lenient)
+
+
+@fault("http_envelope_bare_params_dropped", "jsonrpc", "bare params in an HTTP envelope body are silently ignored",
+       "jsonrpc")
+def _bare_params_dropped(gw: Gateway) -> None:
+    def lenient(original):
+        def envelope_params(method, body):
+            if isinstance(body, dict) and method in ENVELOPE_METHODS:
+                body = {key: value for key, value in body.items() if key in ("id", "jsonrpc", "method", "params")}
+            return original(method, body)
+        return envelope_params
+    replace(gw, "http_envelope_params", lenient)
+
+
+# ---------------------------------------------------------------------------------------------- auth (tokens)
+@fault("refresh_token_not_rotated", "auth", "a used refresh token stays valid (no rotation, I-12)", "auth")
+def _refresh_not_rotated(gw: Gateway) -> None:
+    gw.auth._revoked_tokens = type("ForgetfulSet", (set,), {"add": lambda self, item: None})()
+
+
+@fault("forged_token_accepted", "auth", "access tokens are decoded without checking their signature", "auth")
+def _forged_token_accepted(gw: Gateway) -> None:
+    original = gw.auth._decode
+
+    def decode(token: str, expected_type: str, *args):
+        try:
+            return original(token, expected_type, *args)
+        except PulseError as refusal:
+            try:
+                claims = jwt.decode(token, options={"verify_signature": False})
+            except jwt.PyJWTError:
+                raise refusal from None
+            if claims.get("typ") != expected_type:
+                raise
+            return claims
+    gw.auth._decode = decode
+
+
+@fault("auth_signature_data_ignored", "auth", "client_signature is verified as if data were empty", "auth")
+def _signature_data_ignored(gw: Gateway) -> None:
+    original = gw.auth._check_signature
+    gw.auth._check_signature = lambda params: original(dict(params, data=""))
+
+
+# ---------------------------------------------------------------------------------------------- fields (auth)
+@fault("enum_token_type_capitalised", "fields", "token_type is 'Bearer', not the documented 'bearer'", "auth")
+def _token_type_capitalised(gw: Gateway) -> None:
+    on_results(gw, {"public/auth"}, lambda result: {**result, "token_type": "Bearer"})
+
+
+@fault("expires_in_as_timestamp", "fields", "expires_in is the expiry epoch (seconds), not a lifetime", "auth")
+def _expires_in_as_timestamp(gw: Gateway) -> None:
+    on_results(gw, {"public/auth"},
+               lambda result: {**result, "expires_in": gw.clock.now_ms() // 1000 + result["expires_in"]})
+
+
+# ---------------------------------------------------------------------------------------------- market data
+@fault("instruments_currency_filter_ignored", "queries", "get_instruments lists every currency", "market_data")
+def _instruments_currency_ignored(gw: Gateway) -> None:
+    original = gw.methods["private/get_instruments"][0]
+    currencies = sorted({i["base_currency"] for i in gw.config["instruments"]})
+    gw.methods["private/get_instruments"] = (
+        lambda ctx, ident, p: [i for c in currencies for i in original(ctx, ident, dict(p, currency=c))], True)
+
+
+@fault("instruments_kind_filter_ignored", "queries", "get_instruments ignores kind", "market_data")
+def _instruments_kind_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_instruments", without("kind"))
+
+
+@fault("instruments_expired_filter_ignored", "queries", "get_instruments always lists active instruments",
+       "market_data")
+def _instruments_expired_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_instruments", forced(expired=False))
+
+
+@fault("order_book_depth_ignored", "queries", "get_order_book returns every level whatever the depth",
+       "market_data")
+def _order_book_depth_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_order_book", forced(depth=10_000))
+
+
+@fault("last_trades_sorting_reversed", "queries", "last_trades_by_instrument sorts asc as desc and desc as asc",
+       "market_data")
+def _last_trades_sorting_reversed(gw: Gateway) -> None:
+    swap = {"asc": "desc", "desc": "asc"}
+    wrap_params(gw, "public/last_trades_by_instrument",
+                lambda p: {**p, "sorting": swap.get(p["sorting"], p["sorting"])})
+
+
+@fault("last_trades_count_ignored", "queries", "last_trades_by_instrument ignores count", "market_data")
+def _last_trades_count_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/last_trades_by_instrument", forced(count=1000))
+
+
+@fault("last_trades_seq_window_ignored", "queries", "last_trades_by_instrument ignores start_seq/end_seq",
+       "market_data")
+def _last_trades_seq_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/last_trades_by_instrument", without("start_seq", "end_seq"))
+
+
+@fault("last_trades_timestamp_window_ignored", "queries",
+       "last_trades_by_instrument ignores start_timestamp/end_timestamp", "market_data")
+def _last_trades_timestamp_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/last_trades_by_instrument", without("start_timestamp", "end_timestamp"))
+
+
+@fault("delivery_prices_offset_ignored", "queries", "get_delivery_prices always starts at offset 0", "market_data")
+def _delivery_offset_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/get_delivery_prices", forced(offset=0))
+
+
+@fault("funding_chart_length_ignored", "queries", "get_funding_chart_data always returns a month", "market_data")
+def _funding_length_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "public/get_funding_chart_data", forced(length="1m"))
+
+
+@fault("index_price_as_string", "fields", "get_index_price returns the price as a string", "market_data")
+def _index_price_as_string(gw: Gateway) -> None:
+    on_results(gw, {"public/get_index_price"}, str)
+
+
+@fault("tradingview_ticks_in_seconds", "fields", "TradingView chart ticks are in seconds, not milliseconds",
+       "market_data")
+def _tradingview_ticks_seconds(gw: Gateway) -> None:
+    on_results(gw, {"private/get_tradingview_chart_data"},
+               lambda chart: {**chart, "ticks": [tick // 1000 for tick in chart["ticks"]]})
+
+
+# ---------------------------------------------------------------------------------------------- wallet
+@fault("account_summary_missing_field", "fields", "get_account_summary omits margin_balance", "wallet")
+def _account_summary_missing_field(gw: Gateway) -> None:
+    on_results(gw, {"private/get_account_summary"},
+               lambda summary: {k: v for k, v in summary.items() if k != "margin_balance"})
+
+
+@fault("deposits_count_ignored", "queries", "get_deposits ignores count", "wallet")
+def _deposits_count_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_deposits", forced(count=1000))
+
+
+@fault("positions_currency_filter_ignored", "queries", "get_positions ignores currency", "wallet")
+def _positions_currency_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_positions", without("currency"))
+
+
+@fault("positions_kind_filter_ignored", "queries", "get_positions ignores kind", "wallet")
+def _positions_kind_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_positions", without("kind"))
+
+
+@fault("settlement_type_filter_ignored", "queries", "get_settlement_history_by_currency lists every type",
+       "wallet")
+def _settlement_type_ignored(gw: Gateway) -> None:
+    original = gw.methods["private/get_settlement_history_by_currency"][0]
+    types = ("settlement", "delivery", "bankruptcy")
+    gw.methods["private/get_settlement_history_by_currency"] = (
+        lambda ctx, ident, p: [s for t in types for s in original(ctx, ident, dict(p, type=t))], True)

@@ -16,16 +16,17 @@ from reference_gateway.engine.queries import Queries
 from reference_gateway.errors import (
     FORBIDDEN,
     INVALID_PARAMS,
+    INVALID_REQUEST,
     METHOD_NOT_FOUND,
     TOO_MANY_REQUESTS,
-    UNAUTHORIZED,
     PulseError,
 )
-from reference_gateway.params import METHOD_PARAMS, validate
+from reference_gateway.params import ENVELOPE_METHODS, METHOD_PARAMS, validate
 
 VERSION = "pulse-refgw 0.1.0"
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
 HEARTBEAT_TRADE_PERIOD_MS = 10_000
+ENVELOPE_MEMBERS = {"id", "jsonrpc", "method", "params"}
 
 PUBLIC_CHANNELS = {
     "book": re.compile(r"^book\.(?P<instrument>[^.]+)\.raw$"),
@@ -136,6 +137,27 @@ class Gateway:
 
     def private_method_identity(self, token: str | None) -> Identity:
         return self.auth.verify_access(token)
+
+    def http_envelope_params(self, method: str, body: object) -> object:
+        """The params of an HTTP request body (register I-02, I-130)."""
+        if method not in ENVELOPE_METHODS:
+            return {} if body is None else body
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise PulseError(INVALID_REQUEST, "the body must be a JSON-RPC envelope object")
+        if "jsonrpc" in body and body["jsonrpc"] != "2.0":
+            raise PulseError(INVALID_REQUEST, f"jsonrpc must be '2.0', received {body['jsonrpc']!r}")
+        if "id" in body and (isinstance(body["id"], bool) or not isinstance(body["id"], int)):
+            raise PulseError(INVALID_REQUEST, f"id must be an integer, received {body['id']!r}")
+        if "method" in body and not isinstance(body["method"], str):
+            raise PulseError(INVALID_REQUEST, "method must be a string")
+        strangers = sorted(set(body) - ENVELOPE_MEMBERS)
+        if strangers:  # bare params sent without the envelope: never drop them silently (I-130)
+            raise PulseError(INVALID_REQUEST, f"unknown envelope members {strangers}; put the parameters in 'params'")
+        if body.get("params") is not None and not isinstance(body["params"], dict):
+            raise PulseError(INVALID_PARAMS, "params must be an object")
+        return body.get("params") or {}
 
     # ------------------------------------------------------------------ sessions
     def open_session(self, session: Session) -> None:
@@ -336,8 +358,7 @@ def build_method_table(gw: Gateway) -> dict[str, tuple[Callable, bool]]:
         session.logged_out = True
         if p["invalidate_token"]:
             gw.auth.revoke_session(ident.session_id)
-        session.close(1000, "logout")
-        return None  # no response is sent (I-13)
+        session.close(1000, "logout")  # no response is sent (I-13): handle_ws_text sees logged_out
 
     def order(direction):
         return lambda ctx, ident, p: x.place_order(ident.account_id, direction, p, ctx.session.session_id if ctx.session else None)

@@ -90,7 +90,9 @@ def validate(rules: dict[str, Param], params: Any, prefix: str = "") -> dict:
         raise PulseError(INVALID_PARAMS, f"{prefix or 'params'}: expected an object, received {params!r}")
     result = {}
     for name, rule in rules.items():
-        if name not in params or params[name] is None:
+        if name in params and params[name] is None:  # null is not a value of any documented parameter (I-188)
+            raise PulseError(INVALID_PARAMS, f"{prefix}{name}: expected a {rule.kind} value, received null")
+        if name not in params:
             if rule.required:
                 raise PulseError(INVALID_PARAMS, f"{prefix}{name}: required parameter missing")
             if rule.default is not None:
@@ -175,11 +177,11 @@ METHOD_PARAMS: dict[str, dict[str, Param]] = {
     "public/get_index_price": {"index_name": Param("str", required=True, enum=INDEX_NAMES)},
     "public/last_trades_by_instrument": {
         "count": Param("int", minimum=1, maximum=1000, default=10),
-        "end_seq": TIMESTAMP,
+        "end_seq": Param("int"),  # any integer: the doc sets no range (I-186)
         "end_timestamp": TIMESTAMP,
         "instrument_name": Param("str", min_length=1),
         "sorting": Param("str", enum=SORTING, default="default"),
-        "start_seq": TIMESTAMP,
+        "start_seq": Param("int"),
         "start_timestamp": TIMESTAMP,
     },
     "public/set_heartbeat": {"interval": Param("int", required=True, minimum=10, maximum=3600)},

@@ -71,7 +71,7 @@ class Exchange:
         self.public_trades: dict[str, list[dict]] = {name: [] for name in self.instruments}
         self.user_trades: dict[str, list[dict]] = {}
         self.mmp: dict[tuple[str, str], MmpState] = {}
-        self.change_ids: dict[str, int] = {name: 0 for name in self.instruments}
+        self.change_ids: dict[str, int] = {name: 1 for name in self.instruments}  # change_id >= 1 (I-77)
         self._published_books: dict[str, dict] = {name: {"buy": {}, "sell": {}} for name in self.instruments}
         self._seq = 0
         self._trade_seq: dict[str, int] = {name: 0 for name in self.instruments}

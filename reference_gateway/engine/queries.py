@@ -10,6 +10,7 @@ from reference_gateway.errors import INVALID_INSTRUMENT, INVALID_PARAMS, PulseEr
 OLD_ORDER_MS = 2 * DAY_MS
 RESOLUTION_MS = {"1D": DAY_MS} | {str(m): m * 60_000 for m in (1, 3, 5, 10, 15, 30, 60, 120, 180, 360, 720)}
 FUNDING_LENGTH_MS = {"8h": 8 * HOUR_MS, "24h": 24 * HOUR_MS, "1m": 30 * DAY_MS}
+FUNDING_HISTORY_MS = FUNDING_LENGTH_MS["1m"]  # perpetuals are listed this long before the gateway starts (I-187)
 
 
 def _sorted_trades(trades: list[dict], sorting: str) -> list[dict]:
@@ -129,6 +130,7 @@ class Queries:
         return payment, price
 
     def _hours(self, start: int, end: int) -> list[int]:
+        start = max(start, self.x.start_ms - FUNDING_HISTORY_MS)  # no funding before the listing (I-187)
         first = start - start % HOUR_MS
         return list(range(first, end - HOUR_MS + 1, HOUR_MS))[-1000:]
 

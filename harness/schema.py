@@ -1,0 +1,246 @@
+"""Check JSON values against the Pulse spec (`spec/openapi.yaml`, `spec/asyncapi.yaml`).
+
+Both files are loaded once into a `referencing.Registry` under their `file://` URIs, so the
+AsyncAPI file's `./openapi.yaml#/...` references and OpenAPI's `#/components/...` references
+resolve the same way. Validation is JSON Schema 2020-12 (OpenAPI 3.1's dialect).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+OPENAPI_PATH = SPEC_DIR / "openapi.yaml"
+ASYNCAPI_PATH = SPEC_DIR / "asyncapi.yaml"
+OPENAPI_URI = OPENAPI_PATH.as_uri()
+ASYNCAPI_URI = ASYNCAPI_PATH.as_uri()
+
+
+class _Missing:
+    """The `received` value of a Violation for a required field that is absent."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+@dataclass(frozen=True)
+class Violation:
+    pointer: str  # JSON pointer into the instance ("" = the whole value)
+    received: Any
+    rule: str  # failing keyword and its documented value, e.g. "enum ['open', ...]"
+    schema_path: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '(root)'}: received {self.received!r}; documented {self.rule}"
+
+
+def escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def json_pointer(parts) -> str:
+    return "".join("/" + escape_pointer_token(str(part)) for part in parts)
+
+
+@functools.cache
+def openapi() -> dict:
+    return yaml.safe_load(OPENAPI_PATH.read_text())
+
+
+@functools.cache
+def asyncapi() -> dict:
+    return yaml.safe_load(ASYNCAPI_PATH.read_text())
+
+
+@functools.cache
+def registry() -> Registry:
+    return Registry().with_resources(
+        [
+            (OPENAPI_URI, DRAFT202012.create_resource(openapi())),
+            (ASYNCAPI_URI, DRAFT202012.create_resource(asyncapi())),
+        ]
+    )
+
+
+def schema_ref(name: str) -> dict:
+    """A schema that refers to the component `name`, e.g. `models.OrderConfirmation`."""
+    if name not in openapi()["components"]["schemas"]:
+        raise KeyError(f"no schema {name!r} in {OPENAPI_PATH.name} components/schemas")
+    return {"$ref": f"{OPENAPI_URI}#/components/schemas/{escape_pointer_token(name)}"}
+
+
+def resolve(schema: dict) -> dict:
+    """The schema a `{"$ref": ...}` wrapper points at (other schemas are returned as they are)."""
+    if set(schema) != {"$ref"}:
+        return schema
+    return registry().resolver().lookup(schema["$ref"]).contents
+
+
+# ---------------------------------------------------------------------------------------- validation
+
+
+@functools.cache
+def _validator_for_ref(ref: str) -> Draft202012Validator:
+    return Draft202012Validator({"$ref": ref}, registry=registry())
+
+
+def _validator(schema_or_name: str | dict) -> Draft202012Validator:
+    schema = schema_ref(schema_or_name) if isinstance(schema_or_name, str) else schema_or_name
+    if set(schema) == {"$ref"}:
+        return _validator_for_ref(schema["$ref"])
+    return Draft202012Validator(schema, registry=registry())
+
+
+def _rule(error: ValidationError) -> str:
+    return f"{error.validator} {error.validator_value!r}"
+
+
+def _branch_errors(error: ValidationError) -> list[ValidationError]:
+    """For a failed anyOf/oneOf, the errors of the alternative the value came closest to.
+
+    An alternative that only fails deeper inside the value (a reply whose `result` is wrong) is
+    closer than one that fails at the value itself (the error-reply alternative missing `error`).
+    When every alternative fails at the value itself, the anyOf/oneOf error is kept whole.
+    """
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
+        return [error]
+    branches: dict[Any, list[ValidationError]] = defaultdict(list)
+    for sub in error.context:
+        branches[sub.relative_schema_path[0]].append(sub)
+
+    def failures_at_value(errors):
+        return sum(1 for sub in errors if not sub.relative_path)
+
+    best = min(branches.values(), key=lambda errors: (failures_at_value(errors), len(errors)))
+    if failures_at_value(best):
+        return [error]
+    return [flat for sub in best for flat in _branch_errors(sub)]
+
+
+def _violations(error: ValidationError) -> list[Violation]:
+    schema_path = json_pointer(error.absolute_schema_path)
+    if error.validator == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        return [
+            Violation(json_pointer([*error.absolute_path, name]), MISSING, f"required {name!r}", schema_path)
+            for name in error.validator_value
+            if name not in present
+        ]
+    if error.validator in ("anyOf", "oneOf"):
+        alternatives = " | ".join(_rule(sub) for sub in error.context if not sub.relative_path)
+        rule = f"{error.validator} [{alternatives}]" if alternatives else _rule(error)
+        return [Violation(json_pointer(error.absolute_path), error.instance, rule, schema_path)]
+    return [Violation(json_pointer(error.absolute_path), error.instance, _rule(error), schema_path)]
+
+
+def validate(schema_or_name: str | dict, instance: Any) -> list[Violation]:
+    """Every way `instance` departs from the schema (a component name or a schema dict)."""
+    found: dict[tuple[str, str], Violation] = {}
+    for error in _validator(schema_or_name).iter_errors(instance):
+        for flat in _branch_errors(error):
+            for violation in _violations(flat):
+                found.setdefault((violation.pointer, violation.rule), violation)
+    return sorted(found.values(), key=lambda violation: (violation.pointer, violation.rule))
+
+
+def assert_conforms(schema_or_name: str | dict, instance: Any, clause: str) -> None:
+    """Raise AssertionError listing every violation, naming the documentation clause checked."""
+    violations = validate(schema_or_name, instance)
+    if violations:
+        label = schema_or_name if isinstance(schema_or_name, str) else schema_or_name.get("$ref", "schema")
+        lines = "\n".join(f"  {violation}" for violation in violations)
+        raise AssertionError(f"{clause}: value does not conform to {label} ({len(violations)}):\n{lines}")
+
+
+# ---------------------------------------------------------------------------------------- lookups
+
+
+def _http_operations() -> dict[str, tuple[str, str, dict]]:
+    return {
+        operation["x-jsonrpc-method"]: (path, verb, operation)
+        for path, item in openapi()["paths"].items()
+        for verb, operation in item.items()
+    }
+
+
+def _asyncapi_operation(method: str) -> dict:
+    for operation in asyncapi()["operations"].values():
+        if operation.get("x-jsonrpc-method") == method:
+            return operation
+    raise KeyError(f"no JSON-RPC method {method!r} in {ASYNCAPI_PATH.name} or {OPENAPI_PATH.name}")
+
+
+def _follow_local(document: dict, ref: str) -> tuple[str, dict]:
+    pointer = ref.split("#", 1)[1]
+    node = document
+    for token in pointer.lstrip("/").split("/"):
+        node = node[token.replace("~1", "/").replace("~0", "~")]
+    return pointer, node
+
+
+def result_schema(method: str) -> dict:
+    """The schema of a JSON-RPC method's result (HTTP 200 body, WS `result`), as a `$ref` wrapper."""
+    http = _http_operations()
+    if method in http:
+        path, verb, operation = http[method]
+        pointer = json_pointer(["paths", path, verb, "responses", "200"])
+        response = operation["responses"]["200"]
+        if "$ref" in response:
+            pointer, response = _follow_local(openapi(), response["$ref"])
+        return {"$ref": f"{OPENAPI_URI}#{pointer}/content/application~1json/schema"}
+    operation = _asyncapi_operation(method)
+    if "reply" not in operation:
+        raise KeyError(f"{method} has no reply (see its description in {ASYNCAPI_PATH.name})")
+    message_ref = operation["reply"]["messages"][0]["$ref"]
+    _, channel_message = _follow_local(asyncapi(), message_ref)
+    pointer, _ = _follow_local(asyncapi(), channel_message["$ref"])
+    return {"$ref": f"{ASYNCAPI_URI}#{pointer}/payload/oneOf/0/allOf/1/properties/result"}
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    key: str
+    address: str  # the documented template, e.g. "book.{instrument_name}.{interval}"
+    visibility: str  # "public" or "private" (I-44)
+    message_pointer: str  # JSON pointer of the notification message in asyncapi.yaml
+
+
+@functools.cache
+def _channels() -> list[tuple[re.Pattern, ChannelSpec]]:
+    specs = []
+    for key, channel in asyncapi()["channels"].items():
+        if "x-pulse-visibility" not in channel:
+            continue
+        pointer, message = _follow_local(asyncapi(), channel["messages"]["notification"]["$ref"])
+        pattern = message["payload"]["allOf"][1]["properties"]["params"]["properties"]["channel"]["pattern"]
+        spec = ChannelSpec(key, channel["address"], channel["x-pulse-visibility"], pointer)
+        specs.append((re.compile(pattern), spec))
+    return specs
+
+
+def channel_spec(channel: str) -> ChannelSpec:
+    """The documented channel a concrete name such as `book.BTC_USD-PERPETUAL.raw` belongs to."""
+    for pattern, spec in _channels():
+        if pattern.fullmatch(channel):
+            return spec
+    raise KeyError(f"{channel!r} matches no documented channel")
+
+
+def notification_schema(channel: str) -> dict:
+    """The schema of `params.data` in a notification of a concrete channel, as a `$ref` wrapper."""
+    pointer = channel_spec(channel).message_pointer
+    return {"$ref": f"{ASYNCAPI_URI}#{pointer}/payload/allOf/1/properties/params/properties/data"}

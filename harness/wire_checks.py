@@ -1,0 +1,45 @@
+"""Small value checks shared by the suites: each returns a bool, the test states what it received.
+
+(Messages stay in the tests, which know the doc clause they check.)
+"""
+
+import itertools
+
+MS_EPOCH_FLOOR = 10 ** 12  # 2001-09-09 in milliseconds; any seconds value of this century is below it
+
+
+def is_number(value: object) -> bool:
+    """A JSON number: int or float, never a bool or a numeric string."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_ms_timestamp(value: object) -> bool:
+    """Milliseconds since the UNIX epoch (register I-19): an integer of at least 13 digits."""
+    return is_integer(value) and value >= MS_EPOCH_FLOOR
+
+
+def is_common_code(status: object) -> bool:
+    """A ``return_codes.CommonCodes`` value: 1..13 (register I-04)."""
+    return is_integer(status) and 1 <= status <= 13
+
+
+def shape_of(value: object) -> object:
+    """The type skeleton of a JSON value: dict keys with their shapes, a list by its first item's shape.
+
+    Numbers are one type (an int 60000 and a float 60000.5 are the same JSON number)."""
+    if isinstance(value, dict):
+        return {key: shape_of(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [shape_of(value[0])] if value else []
+    if is_number(value):
+        return "number"
+    return type(value).__name__
+
+
+def is_sorted(keys: list, descending: bool = False) -> bool:
+    pairs = list(itertools.pairwise(keys))
+    return all(b <= a for a, b in pairs) if descending else all(a <= b for a, b in pairs)

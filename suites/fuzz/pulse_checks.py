@@ -1,0 +1,224 @@
+"""Pulse checks for schemathesis: small named functions, each saying "received X; documented Y".
+
+The ``*_problem`` functions are transport-neutral (the WebSocket fuzzer uses them too); the ``pulse_*``
+functions are the schemathesis checks registered with ``@schemathesis.check``.
+"""
+
+import json
+
+import jsonschema
+import schemathesis
+from schemathesis.core.failures import AcceptedNegativeData
+from schemathesis.openapi.checks import IgnoredAuth, MissingHeaderNotRejected, RejectedPositiveData
+
+from harness.methods import ENVELOPE_METHODS
+
+COMMON_CODES = range(1, 14)  # return_codes.CommonCodes (I-04)
+INTERNAL_ERROR_STATUS = 12  # I-04
+MS_EPOCH_FLOOR = 10**12  # a seconds timestamp (< 2001-09-09 in ms) is a defect (I-19)
+TIMESTAMP_EXEMPT = {"expires_in"}
+# Refusals a schema-valid request may still get, because the schema cannot express them (I-180):
+# the order does not exist (4), the instrument does not exist or is not tradable (5), the account lacks funds
+# (6), rate limit (7), the order is no longer open (8), the order is rejected (9, MMP freeze).
+SEMANTIC_REFUSALS = {4, 5, 6, 7, 8, 9}
+CREDENTIAL_REFUSAL = 13  # public/auth with generated credentials (I-180)
+UNAUTHORIZED = 2  # I-04
+COD_METHODS = {"private/enable_cancel_on_disconnect", "private/disable_cancel_on_disconnect"}
+
+
+def method_of(case) -> str:
+    return case.path.lstrip("/")
+
+
+def json_body(response):
+    try:
+        return json.loads(response.content or b"null")
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------------ transport-neutral predicates
+def connection_message_problem(body, http_status: int | None) -> str | None:
+    """The I-03 error shape: HTTP 400 with {"description": str, "response": any, "status": 1..13}."""
+    if http_status is not None and http_status != 400:
+        return f"HTTP status: received {http_status}; documented 400 Bad Request for every error (I-03)"
+    if not isinstance(body, dict):
+        return f"error body: received {body!r:.200}; documented a connection.Message object (I-03)"
+    if not isinstance(body.get("description"), str):
+        return f"description: received {body.get('description')!r:.100}; documented a string"
+    if "response" not in body:
+        return f"response: received no 'response' member in {sorted(body)}; documented connection.Message.response"
+    status = body.get("status")
+    if isinstance(status, bool) or status not in COMMON_CODES:
+        return f"status: received {status!r}; documented return_codes.CommonCodes 1..13 (I-04)"
+    return None
+
+
+def jsonrpc_error_problem(error) -> str | None:
+    """The I-05 error object: {"code": int, "message": str, "data": {"reason": str, "status": 1..13}}."""
+    if not isinstance(error, dict):
+        return f"error: received {error!r:.200}; documented a JSON-RPC error object (I-05)"
+    if isinstance(error.get("code"), bool) or not isinstance(error.get("code"), int):
+        return f"error.code: received {error.get('code')!r}; documented an integer (I-05)"
+    if not isinstance(error.get("message"), str):
+        return f"error.message: received {error.get('message')!r}; documented a string (I-05)"
+    data = error.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("reason"), str):
+        return f"error.data: received {data!r:.200}; documented {{'reason': str, 'status': CommonCodes}} (I-05)"
+    if isinstance(data.get("status"), bool) or data.get("status") not in COMMON_CODES:
+        return f"error.data.status: received {data.get('status')!r}; documented CommonCodes 1..13 (I-04, I-05)"
+    return None
+
+
+def seconds_timestamps(value, path: str = "$") -> list[str]:
+    """Every ``*timestamp*`` / ``frozen_until`` integer below the millisecond floor (I-19)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}"
+            timed = ("timestamp" in key or key == "frozen_until") and key not in TIMESTAMP_EXEMPT
+            if timed and isinstance(item, int) and not isinstance(item, bool) and 0 < item < MS_EPOCH_FLOOR:
+                found.append(f"{where}={item}")
+            found += seconds_timestamps(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += seconds_timestamps(item, f"{path}[{index}]")
+    return found
+
+
+def timestamps_problem(result) -> str | None:
+    seconds = seconds_timestamps(result)
+    if seconds:
+        return f"timestamps: received {', '.join(seconds[:5])}; documented milliseconds since the epoch (I-19)"
+    return None
+
+
+def internal_error_problem(status) -> str | None:
+    if status == INTERNAL_ERROR_STATUS:
+        return "status: received 12 internal_error; the gateway must never fail internally on any input (I-04)"
+    return None
+
+
+def envelope_problem(body) -> str | None:
+    """What an envelope body must be refused for (I-02): jsonrpc other than "2.0", an id that is not an integer."""
+    if not isinstance(body, dict):
+        return None
+    if "jsonrpc" in body and body["jsonrpc"] != "2.0":
+        return f"jsonrpc={body['jsonrpc']!r}"
+    if "id" in body and (isinstance(body["id"], bool) or not isinstance(body["id"], int)):
+        return f"id={body['id']!r}"
+    return None
+
+
+# ------------------------------------------------------------------------------ schemathesis checks
+def documented_verb(case) -> bool:
+    """Only the documented verb (POST, GET for public/auth) is a documented operation (I-183)."""
+    return case.method.upper() == case.operation.method.upper()
+
+
+@schemathesis.check
+def pulse_error_is_connection_message(ctx, response, case):
+    """Doc: `400 Bad Request connection.Message`; every HTTP error is that message (I-03, I-04)."""
+    if response.status_code == 200 or not documented_verb(case):
+        return
+    problem = connection_message_problem(json_body(response), response.status_code)
+    assert problem is None, f"{method_of(case)}: {problem}"
+    return
+
+
+@schemathesis.check
+def pulse_no_internal_error(ctx, response, case):
+    """No input may make the gateway fail internally (status 12 internal_error, I-04)."""
+    body = json_body(response)
+    problem = internal_error_problem(body.get("status") if isinstance(body, dict) else None)
+    assert problem is None, f"{method_of(case)}: {problem}; description {body.get('description')!r:.300}"
+
+
+@schemathesis.check
+def pulse_envelope_echo(ctx, response, case):
+    """Doc: envelope bodies `{"id","jsonrpc":"2.0","method","params"}` (I-02); results are bare (I-01).
+
+    Over HTTP there is no reply envelope to echo the id into, so "echo" reads: a body whose `jsonrpc` is not
+    "2.0" or whose `id` is not an integer is refused (400), and a 200 body is the bare result, never an
+    envelope carrying it (I-181).
+    """
+    if method_of(case) not in ENVELOPE_METHODS:
+        return
+    wrong = envelope_problem(case.body)
+    if wrong is not None:
+        assert response.status_code == 400, (
+            f"{method_of(case)}: envelope with {wrong}: received HTTP {response.status_code}; "
+            "documented refusal (jsonrpc must be '2.0', id an integer; I-02)")
+    body = json_body(response)
+    if response.status_code == 200 and isinstance(body, dict):
+        assert not {"jsonrpc", "result"} <= set(body), (
+            f"{method_of(case)}: received a JSON-RPC envelope {sorted(body)}; documented the bare result (I-01)")
+    return
+
+
+@schemathesis.check
+def pulse_timestamps_in_ms(ctx, response, case):
+    """Doc examples mix seconds and ms; every `*timestamp*` and `frozen_until` is ms (I-19)."""
+    if response.status_code != 200:
+        return
+    problem = timestamps_problem(json_body(response))
+    assert problem is None, f"{method_of(case)}: {problem}"
+    return
+
+
+@schemathesis.check
+def pulse_order_matches_request(ctx, response, case):
+    """buy/sell answer with the order placed: its instrument, direction and amount are the request's."""
+    method = method_of(case)
+    if method not in ("private/buy", "private/sell") or response.status_code != 200:
+        return
+    params = case.body.get("params") if isinstance(case.body, dict) else None
+    order = (json_body(response) or {}).get("order")
+    if not isinstance(params, dict) or not isinstance(order, dict):
+        return
+    direction = method.split("/")[1]
+    assert order.get("direction") == direction, (
+        f"{method}: order.direction: received {order.get('direction')!r}; documented {direction!r}")
+    assert order.get("instrument_name") == params.get("instrument_name"), (
+        f"{method}: order.instrument_name: received {order.get('instrument_name')!r}; "
+        f"requested {params.get('instrument_name')!r}")
+    if order.get("order_state") != "rejected":
+        assert order.get("amount") == params.get("amount"), (
+            f"{method}: order.amount: received {order.get('amount')!r}; requested {params.get('amount')!r}")
+    return
+
+
+PULSE_CHECKS = (pulse_error_is_connection_message, pulse_no_internal_error, pulse_envelope_echo,
+                pulse_timestamps_in_ms, pulse_order_matches_request)
+
+
+# ------------------------------------------------------------------------------ documented waivers
+def valid_once_null_is_absent(case) -> bool:
+    """Whether the body is valid once an absent or null body, or null envelope params, read as absent (I-185)."""
+    body = case.body if isinstance(case.body, dict) else {}
+    if body.get("params", {}) is None:
+        body = {key: value for key, value in body.items() if key != "params"}
+    alternative = case.operation.get_body_for_media_type("application/json")
+    return alternative is not None and jsonschema.Draft202012Validator(alternative.validation_schema).is_valid(body)
+
+
+def keep_failure(failure, case, response) -> bool:
+    """False only for the built-in failures a documented reading explains (I-180); everything else is kept."""
+    body = json_body(response)
+    status = body.get("status") if isinstance(body, dict) and response.status_code == 400 else None
+    method = method_of(case)
+    if isinstance(failure, RejectedPositiveData):
+        if status in SEMANTIC_REFUSALS:
+            return False
+        if method == "public/auth" and status == CREDENTIAL_REFUSAL:
+            return False
+        scope = case.body.get("scope") if isinstance(case.body, dict) else None
+        if method in COD_METHODS and scope == "connection" and status is not None:
+            return False  # no connection to act on over HTTP (I-182)
+    if isinstance(failure, MissingHeaderNotRejected) and "'Authorization'" in failure.message:
+        return status != UNAUTHORIZED  # refused with 400 status 2 unauthorized, as I-03/I-04 document
+    if isinstance(failure, AcceptedNegativeData):
+        return response.status_code != 200 or not valid_once_null_is_absent(case)  # I-185
+    # An IgnoredAuth probe (no token, bad token) refused with HTTP 400, as I-03 documents for every error rather
+    # than 401/403, is not a failure; pulse_private_call_refused_without_token checks that refusal's body.
+    return not (isinstance(failure, IgnoredAuth) and "got `400 " in failure.message)

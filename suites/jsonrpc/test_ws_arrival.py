@@ -1,0 +1,85 @@
+"""Results do not depend on how the bytes arrive: whole, in WebSocket fragments, or with other requests in
+flight (STYLE lesson 6, after h11's ``tr()``)."""
+
+import json
+
+import pytest
+
+from suites.jsonrpc.envelope_checks import (
+    id_is_echoed,
+    is_error_reply,
+    is_result_reply,
+    next_unmatched,
+    raw_reply,
+)
+
+pytestmark = [pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 framing")]
+
+IN_FLIGHT = 40  # requests submitted before the first answer is read
+
+
+def fragmentations(text: str) -> dict[str, list[str]]:
+    """The ways one message is split into WebSocket frames (RFC 6455 5.4: the message is their concatenation)."""
+    middle = len(text) // 2
+    return {
+        "whole": [text],
+        "halves": [text[:middle], text[middle:]],
+        "empty first fragment": ["", text],
+        "char by char": list(text),
+        "split inside a string": [text[: text.index("btc") + 1], text[text.index("btc") + 1:]],
+    }
+
+
+INDEX_REQUEST = json.dumps({"jsonrpc": "2.0", "id": "frag", "method": "public/get_index_price",
+                            "params": {"index_name": "btc_usd"}})
+
+
+@pytest.mark.parametrize("how", list(fragmentations(INDEX_REQUEST)))
+def test_fragmented_request_gets_the_same_result(ws_client, how):
+    """RFC 6455 5.4: a fragmented message is the concatenation of its fragments; the JSON-RPC result must not
+    depend on the split."""
+    ws = ws_client()
+    whole = is_result_reply(raw_reply(ws, INDEX_REQUEST), "frag")
+    split = is_result_reply(raw_reply(ws, fragmentations(INDEX_REQUEST)[how]), "frag")
+    assert split == whole, f"result of the {how} request: received {split!r}; the whole request gave {whole!r}"
+
+
+def test_fragmented_invalid_json_is_still_a_parse_error(ws_client):
+    """JSON-RPC 2.0 -32700 whatever the framing: a broken message split in fragments stays broken."""
+    ws = ws_client()
+    is_error_reply(raw_reply(ws, ['{"jsonrpc": "2.0", ', '"id": 1, "method": ']), "parse_error", None)
+
+
+def test_many_requests_in_flight_are_each_answered_by_id(ws_client, pulse_env):
+    """JSON-RPC 2.0: "The Response ... MUST contain the same value as the id"; with many requests in flight each
+    reply must belong to its own request (answers matched by id, whatever their order)."""
+    ws = ws_client()
+    methods = [("public/get_index_price", {"index_name": pulse_env.index_name}), ("public/test", {}),
+               ("public/get_index_price", {"index_name": "no_such_index"})]
+    futures = []
+    for n in range(IN_FLIGHT):
+        method, params = methods[n % len(methods)]
+        request_id = n if n % 2 else f"flight-{n}"
+        futures.append((request_id, method, params, ws.submit(method, params, request_id=request_id)))
+    for request_id, method, params, future in futures:
+        reply = ws.wait(future, method, timeout=5)
+        if params.get("index_name") == "no_such_index":
+            is_error_reply(reply, "invalid_params", request_id)
+        else:
+            result = is_result_reply(reply, request_id)
+            expected_kind = (int, float) if method == "public/get_index_price" else dict
+            assert isinstance(result, expected_kind), (
+                f"{method} id={request_id!r}: received {result!r}; documented a {expected_kind}: replies crossed?")
+    assert ws.unmatched.empty(), f"replies matching no request: received {ws.unmatched.get_nowait()}"
+
+
+def test_fragmented_request_between_other_requests(ws_client, pulse_env):
+    """A fragmented message sent while other requests are in flight: every request gets its own answer."""
+    ws = ws_client()
+    before = ws.submit("public/test", {}, request_id="before")
+    ws.send_fragmented(list(INDEX_REQUEST))
+    after = ws.submit("public/get_index_price", {"index_name": pulse_env.index_name}, request_id=10_001)
+    id_is_echoed(ws.wait(before, "public/test", timeout=5), "before")
+    after_reply = ws.wait(after, "public/get_index_price", timeout=5)
+    is_result_reply(after_reply, 10_001)
+    is_result_reply(next_unmatched(ws, 5, "the fragmented request sent between two others"), "frag")
