@@ -22,8 +22,8 @@ def same(received: object, expected: object) -> bool:
     return received == expected
 
 
-def order_mismatches(model: ModelExchange, order: ModelOrder, received: dict) -> list[str]:
-    expected = order.expected_fields()
+def order_mismatches(model: ModelExchange, order: ModelOrder, received: dict, fields: dict | None = None) -> list[str]:
+    expected = dict(fields) if fields is not None else order.expected_fields()
     if order.order_id is not None:
         expected["order_id"] = order.order_id
     if order.is_primary_otoco and all(model.orders[k].order_id for k in order.secondaries):
@@ -43,9 +43,10 @@ def describe(order: ModelOrder) -> str:
             f"@{order.price} tif={order.time_in_force} id={order.order_id}")
 
 
-def check_order(model: ModelExchange, order: ModelOrder, received: object, where: str) -> None:
+def check_order(model: ModelExchange, order: ModelOrder, received: object, where: str,
+                fields: dict | None = None) -> None:
     assert isinstance(received, dict), f"{where}: received {received!r}; documented an OrderConfirmation object"
-    problems = order_mismatches(model, order, received)
+    problems = order_mismatches(model, order, received, fields)
     assert not problems, f"{where}: {describe(order)}\n  " + "\n  ".join(problems)
 
 

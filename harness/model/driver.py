@@ -67,7 +67,6 @@ class ModelDriver:
             self.place(seller, "sell", {"type": "limit", "amount": self.model.contract, "price": price})
             self.place(buyer, "buy", {"type": "limit", "amount": self.model.contract, "price": price})
         self.settle()
-        self.script.clear()
 
     # ------------------------------------------------------------------ the wire
     def _send(self, account: str, method: str, params: dict) -> object:
@@ -128,7 +127,7 @@ class ModelDriver:
         assert isinstance(result, dict) and isinstance(result.get("order"), dict), (
             f"{method}: received {result!r}; documented models.BuySellResponse {{order, trades}}")
         bind_order(outcome.order, result["order"], method)
-        check_order(self.model, outcome.order, result["order"], f"{method} response")
+        check_order(self.model, outcome.order, result["order"], f"{method} response", outcome.fields)
         trades = result.get("trades")
         assert isinstance(trades, list) and len(trades) == len(outcome.trades), (
             f"{method} trades: received {len(trades) if isinstance(trades, list) else trades!r} trades; model "
@@ -153,7 +152,7 @@ class ModelDriver:
         predicted, result = self._expect(account, "private/cancel", {"order_id": order.order_id},
                                          lambda: self.model.cancel(account, order.key))
         if predicted is not None:
-            check_order(self.model, predicted, result, "private/cancel response")
+            check_order(self.model, order, result, "private/cancel response", predicted)
 
     def cancel_all(self, account: str) -> None:
         cancelled = self.model.cancel_all(account)

@@ -37,10 +37,12 @@ class ModelError(Exception):
 
 @dataclass
 class Outcome:
-    """What one order-entry request must answer: the order and the trades of its immediate match."""
+    """What one order-entry request must answer: the order as its own entry left it (before the
+    follow-ups its fills cause, I-105) and the trades of its immediate match."""
 
     order: ModelOrder
     trades: list[ModelTrade] = field(default_factory=list)
+    fields: dict = field(default_factory=dict)
 
 
 def on_grid(value: float, step: float) -> bool:
@@ -112,7 +114,7 @@ class ModelExchange:
                 self._enter(order)
             finally:
                 self._immediate = None
-            return Outcome(order, trades)
+            return Outcome(order, trades, order.expected_fields())
         return self._run(action)
 
     def _build(self, account: str, direction: str, params: dict) -> ModelOrder:
@@ -331,13 +333,14 @@ class ModelExchange:
             raise ModelError("not_found", f"order {key} is not {account}'s")
         return order
 
-    def cancel(self, account: str, key: int) -> ModelOrder:
-        def action() -> ModelOrder:
+    def cancel(self, account: str, key: int) -> dict:
+        """The cancelled order's fields as the response shows them."""
+        def action() -> dict:
             order = self._own(account, key)
             if not order.is_open:
                 raise ModelError("not_open_order", f"order is {order.order_state}")
             self._cancel(order, "user_request")
-            return order
+            return order.expected_fields()
         return self._run(action)
 
     def cancel_where(self, predicate: Callable[[ModelOrder], bool], reason: str = "user_request") -> list[ModelOrder]:
@@ -392,5 +395,5 @@ class ModelExchange:
                     self._immediate = None
                 if order.remaining > 0:
                     order.priority = self._next()
-            return Outcome(order, trades)
+            return Outcome(order, trades, order.expected_fields())
         return self._run(action)

@@ -224,9 +224,12 @@ class Exchange:
     def _enter(self, order: Order) -> None:
         """A new or activated order arrives at the matching engine."""
         self._touch(order)
-        if order.reduce_only and self._reduce_cap(order, order.amount) <= 0:
-            order.order_state = "rejected"
-            return
+        if order.reduce_only:
+            reducible = self._reduce_cap(order, order.amount)
+            if reducible <= 0:
+                order.order_state = "rejected"
+                return
+            order.amount = reducible  # I-29: capped to the position
         if order.is_trigger_order:
             order.order_state = "untriggered"
             order.armed = True
@@ -443,7 +446,6 @@ class Exchange:
             if secondary.status_otoco == "draft":
                 secondary.amount = target
                 secondary.status_otoco = "active"
-                secondary.creation_timestamp = self.clock.now_ms()
                 self._enter(secondary)
             elif target > secondary.amount:
                 secondary.amount = target
