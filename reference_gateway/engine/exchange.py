@@ -541,6 +541,8 @@ class Exchange:
             if trigger_price is not None and not on_grid(trigger_price, instrument.tick_size):
                 raise PulseError(INVALID_PARAMS, f"trigger_price {trigger_price} is not on the tick grid")
             keeps_priority = price == order.price and amount <= order.amount
+            if not keeps_priority:  # leave the book at the old price level before the price changes
+                self.books[order.instrument_name].remove(order)
             order.amount, order.price, order.trigger_price = amount, price, trigger_price
             order.replaced = True
             if order.otoco_template is not None and order.status_otoco == "draft":
@@ -550,7 +552,6 @@ class Exchange:
             if order.order_state == "untriggered":
                 self._followups.append(lambda: self._check_triggers(order.instrument_name))
             elif not keeps_priority:
-                self.books[order.instrument_name].remove(order)
                 if order.post_only:
                     order.price = self._post_only_price(order)
                 self._request_trades = trades

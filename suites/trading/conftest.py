@@ -37,9 +37,20 @@ def start_driver(apis: dict, pulse_env) -> tuple[ModelDriver, PriceBand]:
 
 
 @pytest.fixture
-def driver(accounts, pulse_env):
-    """A ModelDriver over maker and taker; everything it left open is cancelled at teardown."""
-    made, band = start_driver(accounts, pulse_env)
+def driver(pulse, pulse_env, transport):
+    """A ModelDriver over maker and taker on one transport; what it left open is cancelled at teardown.
+
+    Every request it sends is also predicted by the model and compared, so an example test checks its
+    documented rule explicitly and everything else about the step implicitly."""
+    made, band = start_driver({"maker": pulse("maker", transport), "taker": pulse("taker", transport)}, pulse_env)
     made.band = band
+    made.level_out(band.centre)
     yield made
     made.cancel_everything()
+
+
+def limit(driver, account: str, direction: str, contracts: int, offset: int, **params):
+    """A limit order in grid units (contracts, ticks from the band centre), checked against the model."""
+    band = driver.band
+    return driver.place(account, direction, {"type": "limit", "amount": band.amount(contracts),
+                                             "price": band.price(offset), **params})
