@@ -1,5 +1,6 @@
 """Allure report helpers: masked request/response attachments, labels from markers, run metadata."""
 
+import contextlib
 import json
 import time
 import uuid
@@ -23,9 +24,23 @@ CATEGORIES = [
 ]
 
 
+_muted = 0
+
+
+@contextlib.contextmanager
+def muted():
+    """No per-request attachments inside (a state machine sends thousands; it attaches its replay script)."""
+    global _muted
+    _muted += 1
+    try:
+        yield
+    finally:
+        _muted -= 1
+
+
 def attach_exchange(record: dict) -> None:
     """Attach one request/response pair (secrets masked) to the running test's report."""
-    if allure is None:
+    if allure is None or _muted:
         return
     name = f"{record.get('transport')} {record.get('method')}"
     allure.attach(masked_json(record), name=name, attachment_type=allure.attachment_type.JSON)

@@ -225,9 +225,12 @@ class Exchange:
     def _enter(self, order: Order) -> None:
         """A new or activated order arrives at the matching engine."""
         self._touch(order)
-        if order.reduce_only and self._reduce_cap(order, order.amount) <= 0:
-            order.order_state = "rejected"
-            return
+        if order.reduce_only:
+            reducible = self._reduce_cap(order, order.amount)
+            if reducible <= 0:
+                order.order_state = "rejected"
+                return
+            order.amount = reducible  # I-29: capped to the position
         if order.is_trigger_order:
             order.order_state = "untriggered"
             order.armed = True
@@ -444,7 +447,6 @@ class Exchange:
             if secondary.status_otoco == "draft":
                 secondary.amount = target
                 secondary.status_otoco = "active"
-                secondary.creation_timestamp = self.clock.now_ms()
                 self._enter(secondary)
             elif target > secondary.amount:
                 secondary.amount = target
@@ -540,6 +542,8 @@ class Exchange:
             if trigger_price is not None and not on_grid(trigger_price, instrument.tick_size):
                 raise PulseError(INVALID_PARAMS, f"trigger_price {trigger_price} is not on the tick grid")
             keeps_priority = price == order.price and amount <= order.amount
+            if not keeps_priority:  # leave the book at the old price level before the price changes
+                self.books[order.instrument_name].remove(order)
             order.amount, order.price, order.trigger_price = amount, price, trigger_price
             order.replaced = True
             if order.otoco_template is not None and order.status_otoco == "draft":
@@ -549,7 +553,6 @@ class Exchange:
             if order.order_state == "untriggered":
                 self._followups.append(lambda: self._check_triggers(order.instrument_name))
             elif not keeps_priority:
-                self.books[order.instrument_name].remove(order)
                 if order.post_only:
                     order.price = self._post_only_price(order)
                 self._request_trades = trades

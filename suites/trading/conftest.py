@@ -1,0 +1,56 @@
+"""Fixtures of the trading suite: the two accounts, the price band, and a model driver."""
+
+import pytest
+
+from harness.band import BandUnavailable, PriceBand, find_band
+from harness.model.driver import ModelDriver
+
+
+@pytest.fixture
+def accounts(pulse) -> dict:
+    """maker over WebSocket, taker over HTTP: every flow exercises both transports."""
+    return {"maker": pulse("maker", "ws"), "taker": pulse("taker", "http")}
+
+
+def read_band(api, pulse_env) -> tuple[PriceBand, dict]:
+    book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)
+    index_price = api.call("public/get_index_price", index_name=pulse_env.index_name)
+    try:
+        band = find_band(book, index_price, pulse_env.tick_size, pulse_env.contract_size)
+    except BandUnavailable as exc:
+        pytest.skip(f"{pulse_env.test_instrument} on {pulse_env.name}: {exc}")
+    return band, book
+
+
+@pytest.fixture
+def band(accounts, pulse_env) -> PriceBand:
+    """Where the suite's orders go: inside the foreign spread (read from the book), on the tick grid."""
+    return read_band(accounts["maker"], pulse_env)[0]
+
+
+def start_driver(apis: dict, pulse_env) -> tuple[ModelDriver, PriceBand]:
+    band, book = read_band(apis["maker"], pulse_env)
+    foreign = {"buy": book.get("best_bid_price"), "sell": book.get("best_ask_price")}
+    driver = ModelDriver.start(apis, pulse_env.test_instrument, pulse_env.tick_size, pulse_env.contract_size,
+                               band.index_price, book.get("last_price"), foreign)
+    return driver, band
+
+
+@pytest.fixture
+def driver(pulse, pulse_env, transport):
+    """A ModelDriver over maker and taker on one transport; what it left open is cancelled at teardown.
+
+    Every request it sends is also predicted by the model and compared, so an example test checks its
+    documented rule explicitly and everything else about the step implicitly."""
+    made, band = start_driver({"maker": pulse("maker", transport), "taker": pulse("taker", transport)}, pulse_env)
+    made.band = band
+    made.level_out(band.centre)
+    yield made
+    made.cancel_everything()
+
+
+def limit(driver, account: str, direction: str, contracts: int, offset: int, **params):
+    """A limit order in grid units (contracts, ticks from the band centre), checked against the model."""
+    band = driver.band
+    return driver.place(account, direction, {"type": "limit", "amount": band.amount(contracts),
+                                             "price": band.price(offset), **params})

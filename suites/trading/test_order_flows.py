@@ -1,0 +1,158 @@
+"""Order flows: hypothesis state machines over the maker and taker accounts, checked against the model.
+
+Every step (buy, sell, edit, cancel, cancel_all, cancel_all_by_instrument, crossing orders) is predicted
+by ``harness.model`` and the gateway's answer compared with the prediction; after every step the open
+orders of both accounts, every order the step closed and the trades it made are compared too, and a
+query rule checks the other query methods (history with include_old/include_unfilled/count/offset,
+by label, user trades by instrument and by order with sorting and windows, positions, account summary).
+A failure shrinks to a minimal flow and prints it as a replayable list of calls.
+"""
+
+import contextlib
+import uuid
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule, \
+    run_state_machine_as_test
+
+from harness import report
+from harness.band import order_params
+from strategies import orders as S
+from suites.trading.conftest import start_driver
+
+pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "order flows"),
+              pytest.mark.interpretation("I-25", "I-27", "I-28", "I-29", "I-30", "I-31", "I-33", "I-35", "I-36",
+                                         "I-37", "I-38", "I-100", "I-103")]
+
+
+def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
+    class OrderFlows(RuleBasedStateMachine):
+        orders = Bundle("orders")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.driver = None
+
+        @contextlib.contextmanager
+        def step(self):
+            try:
+                yield
+                self.driver.settle()
+            except AssertionError as failure:
+                raise AssertionError(f"{failure}\n\n{self.driver.replay_script()}") from None
+
+        @initialize()
+        def start(self) -> None:
+            self.driver, self.band = start_driver(apis, pulse_env)
+            token = uuid.uuid4().hex[:10]
+            self.labels = tuple(f"flow-{token}-{i}" for i in range(3))
+            with self.step():
+                self.driver.level_out(self.band.centre)
+            # what the flow may pick from must not depend on how much levelling out the gateway's state needed
+            self.first_key = self.driver.model._ordinal + 1
+
+        @rule(target=orders, account=S.ACCOUNTS, direction=S.DIRECTIONS, spec=order_spec)
+        def place(self, account, direction, spec):
+            with self.step():
+                order = self.driver.place(account, direction, order_params(spec, self.band, self.labels))
+            return multiple() if order is None else multiple(order, *(self.driver.model.orders[k] for k in order.secondaries))
+
+        @rule(target=orders, resting_account=S.ACCOUNTS, direction=S.DIRECTIONS, spec=S.CROSSING_SPEC)
+        def cross(self, resting_account, direction, spec):
+            """A resting limit order and a crossing order of the other account at or through its price."""
+            crossing_account = "taker" if resting_account == "maker" else "maker"
+            through = spec["through_ticks"] if direction == "sell" else -spec["through_ticks"]
+            opposite = "buy" if direction == "sell" else "sell"
+            with self.step():
+                resting = self.driver.place(resting_account, direction, {
+                    "type": "limit", "amount": self.band.amount(spec["resting_contracts"]),
+                    "price": self.band.price(spec["offset"]), "label": self.labels[0]})
+                crossing = self.driver.place(crossing_account, opposite, {
+                    "type": "limit", "amount": self.band.amount(spec["crossing_contracts"]),
+                    "price": self.band.price(spec["offset"] + through), "label": self.labels[1],
+                    "time_in_force": spec["crossing_time_in_force"]})
+            return multiple(*(o for o in (resting, crossing) if o is not None))
+
+        @rule(order=orders, spec=S.EDIT_SPEC)
+        def edit(self, order, spec):
+            price = None if spec["offset"] is None or order.is_market else self.band.price(spec["offset"])
+            trigger_price = None
+            if order.trigger == "last_price" and spec["trigger_offset"] is not None:
+                trigger_price = self.band.price(spec["trigger_offset"])
+            with self.step():
+                self.driver.edit(order.account, order, self.band.amount(spec["contracts"]), price, trigger_price)
+
+        @rule(order=orders)
+        def cancel(self, order):
+            with self.step():
+                self.driver.cancel(order.account, order)
+
+        @precondition(lambda self: isolated_book)  # cancel_all reaches beyond the test instrument
+        @rule(account=S.ACCOUNTS)
+        def cancel_all(self, account):
+            with self.step():
+                self.driver.cancel_all(account)
+
+        @rule(account=S.ACCOUNTS, type_filter=st.sampled_from(S.TYPE_FILTERS))
+        def cancel_all_by_instrument(self, account, type_filter):
+            with self.step():
+                self.driver.cancel_all_by_instrument(account, type_filter)
+
+        @rule(account=S.ACCOUNTS, kind=S.QUERY_KINDS, data=st.data())
+        def query(self, account, kind, data):
+            driver = self.driver
+            mine = [o for o in driver.model.orders.values()
+                    if o.account == account and o.order_id and o.key >= self.first_key]
+            with self.step():
+                if kind == "order_state" and mine:
+                    driver.check_order_state(data.draw(st.sampled_from(mine), label="order"))
+                elif kind == "open_orders":
+                    driver.check_open_orders(account, data.draw(S.OPEN_ORDERS_TYPE, label="type"))
+                elif kind == "history":
+                    driver.check_history(account, **data.draw(S.HISTORY_PARAMS, label="history"))
+                elif kind == "by_label":
+                    driver.check_by_label(account, data.draw(st.sampled_from(self.labels), label="label"))
+                elif kind == "trades_by_instrument":
+                    driver.check_trades_by_instrument(account, **data.draw(S.TRADES_PARAMS, label="trades"))
+                elif kind == "trades_by_order" and mine:
+                    order = data.draw(st.sampled_from(mine), label="order")
+                    driver.check_trades_by_order(order, data.draw(st.sampled_from(S.SORTINGS), label="sorting"),
+                                                 data.draw(st.integers(0, 3), label="count"))
+                elif kind == "positions":
+                    driver.check_positions(account)
+                elif kind == "account_summary":
+                    driver.check_account_summary(account)
+
+        @invariant()
+        def open_orders_agree(self):
+            if self.driver is None:
+                return
+            with self.step():
+                for account in apis:
+                    self.driver.check_open_orders(account)
+
+        def teardown(self):
+            if self.driver is not None:
+                self.driver.cancel_everything()
+            if isolated_book:  # nothing but the suite trades here: leave the book empty for the next flow
+                for api in apis.values():
+                    api.call("private/cancel_all_by_instrument", instrument_name=pulse_env.test_instrument)
+
+    return OrderFlows
+
+
+def flow_settings() -> settings:
+    return settings(max_examples=min(settings.default.max_examples, S.FLOW_EXAMPLES_LOCAL),
+                    stateful_step_count=min(settings.default.stateful_step_count, S.FLOW_STEPS_LOCAL))
+
+
+def test_order_flows_agree_with_the_model(accounts, pulse_env):
+    """Doc (Trading): buy/sell "Places a buy order for an instrument", edit "edits an order", cancel
+    "Cancel an order, specified by order id", cancel_all_by_instrument with ``type``; the query methods
+    retrieve those orders and trades. Every step must be what the model of the register predicts."""
+    isolated = pulse_env.is_local
+    machine = order_flows(accounts, pulse_env, S.ORDER_SPEC if isolated else S.REMOTE_ORDER_SPEC, isolated)
+    with report.muted():
+        run_state_machine_as_test(machine, settings=flow_settings())
