@@ -6,29 +6,11 @@ import sys
 import pytest
 
 from harness.bench import main
-from harness.bench.fuzz import executed_examples
+from harness.bench.fuzz import LOCAL_MAX_EXAMPLES, fuzz_examples_per_operation
 from harness.bench.mutation import mutation
 from harness.bench.stats import latency_summary, median, percentile, rate, ratio
 from harness.bench.suite import timed_run
 from harness.bench.table import BenchRun, Row, Target, format_value, render_table, to_json, write_json
-
-HYPOTHESIS_STATISTICS = """
-suites/fuzz/test_rest_fuzz.py::test_public_methods[GET /public/auth]:
-
-  - during reuse phase (0.00 seconds):
-    - Typical runtimes: ~ 1ms, of which < 1ms in data generation
-    - 1 passing examples, 0 failing examples, 0 invalid examples
-
-  - during generate phase (0.52 seconds):
-    - Typical runtimes: ~ 2ms, of which ~ 1ms in data generation
-    - 58 passing examples, 1 failing examples, 4 invalid examples
-    - Found 1 distinct error in this phase
-
-suites/fuzz/test_rest_fuzz.py::test_public_methods[POST /public/get_time]:
-
-  - during generate phase (0.20 seconds):
-    - 60 passing examples, 0 failing examples, 0 invalid examples
-"""
 
 
 def noop(message: str) -> None:
@@ -124,15 +106,27 @@ def test_json_carries_rows_statuses_details_and_machine(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- readers
-def test_fuzz_case_count_sums_every_phase_of_every_test():
-    assert executed_examples(HYPOTHESIS_STATISTICS) == 1 + 59 + 60
-    assert executed_examples("4 passed in 1.0s") is None
+def test_fuzz_budget_is_read_from_the_fuzz_suite(tmp_path):
+    conftest = tmp_path / "conftest.py"
+    conftest.write_text('EXAMPLES_PER_OPERATION = {"local": 25, "remote": 4, "thorough": 200}\n')
+    assert fuzz_examples_per_operation(conftest) == 25
+    conftest.write_text("# no budget stated\n")
+    assert fuzz_examples_per_operation(conftest) == LOCAL_MAX_EXAMPLES
+    assert fuzz_examples_per_operation(tmp_path / "missing.py") == LOCAL_MAX_EXAMPLES
 
 
 def test_timed_run_reads_the_pytest_outcome_line():
     run = timed_run([sys.executable, "-c", "print('..F'); print('3 passed, 1 failed, 2 skipped in 0.12s')"])
     assert run["exit_code"] == 0 and run["seconds"] > 0
     assert run["outcome"] == {"passed": 3, "failed": 1, "skipped": 2}
+
+
+def test_timed_run_counts_the_child_cpu_time():
+    busy = timed_run([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+                                            "while time.process_time() < end: pass"])
+    idle = timed_run([sys.executable, "-c", "import time; time.sleep(0.3)"])
+    assert busy["cpu_seconds"] >= 0.25, busy["cpu_seconds"]
+    assert idle["cpu_seconds"] < busy["cpu_seconds"] - 0.15 and idle["seconds"] >= 0.3
 
 
 def test_mutation_figures_come_from_the_report(tmp_path):

@@ -1,6 +1,8 @@
 """Wall time of the full default run against the local gateway, plain and with ``-n 2``, and the xdist speedup."""
 
+import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -13,17 +15,32 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUN = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 WALL_TIME_TARGET = Target("<=", 30.0)  # seconds, full run on 2 cores with -n 2
 SPEEDUP_TARGET = Target(">=", 1.7)
+RUN_FIELDS = ("seconds", "cpu_seconds", "load_average_1m", "exit_code", "outcome", "summary")
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU of every reaped descendant so far (pytest, its xdist workers, their gateways)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 900.0) -> dict:
-    """Run a command to completion; its wall time, exit code and the pytest outcome counts of its last line."""
+    """Run a command to completion: wall and CPU seconds, exit code, the pytest outcome counts of its last line.
+
+    CPU seconds barely move with load from other processes, so they show what a variant costs even when the
+    wall time on a shared machine does not.
+    """
+    load = os.getloadavg()[0]
+    cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     seconds = time.perf_counter() - started
+    cpu_seconds = children_cpu_seconds() - cpu_before
     last_lines = [line for line in completed.stdout.splitlines() if line.strip()][-1:]
     counts = {kind: int(n) for n, kind in SUMMARY.findall(last_lines[0])} if last_lines else {}
-    return {"seconds": seconds, "exit_code": completed.returncode, "outcome": counts,
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "load_average_1m": load,
+            "exit_code": completed.returncode, "outcome": counts,
             "summary": last_lines[0] if last_lines else "", "stdout": completed.stdout, "stderr": completed.stderr}
 
 
@@ -36,9 +53,11 @@ def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
     for attempt in range(1 if quick else repeat):
         for name, command in variants.items():
             run = timed_run(command)
-            progress(f"suite: {name} run {attempt + 1}: {run['seconds']:.1f} s ({run['summary'] or 'no summary'})")
-            runs[name].append({key: run[key] for key in ("seconds", "exit_code", "outcome", "summary")})
+            progress(f"suite: {name} run {attempt + 1}: {run['seconds']:.1f} s wall, {run['cpu_seconds']:.1f} s CPU, "
+                     f"load {run['load_average_1m']:.1f} ({run['summary'] or 'no summary'})")
+            runs[name].append({key: run[key] for key in RUN_FIELDS})
     medians = {name: median([r["seconds"] for r in results]) for name, results in runs.items()}
+    cpu = {name: median([r["cpu_seconds"] for r in results]) for name, results in runs.items()}
     outcome = runs["plain"][-1]["outcome"]
     note = "" if all(r["exit_code"] == 0 for rs in runs.values() for r in rs) else "some runs had failing tests"
     tests = sum(n for kind, n in outcome.items() if kind in ("passed", "failed", "xfailed", "xpassed"))
@@ -47,6 +66,8 @@ def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
         Row("suite", "default run, -n 2", medians["xdist -n 2"], "s", WALL_TIME_TARGET, note=note),
         Row("suite", "xdist speedup (plain / -n 2)", ratio(medians["plain"], medians["xdist -n 2"]), "x",
             SPEEDUP_TARGET),
+        Row("suite", "CPU: -n 2 / plain", ratio(cpu["xdist -n 2"], cpu["plain"]), "x",
+            note="above 1: what the workers add; 2 cores can speed up at most 2 / this"),
         Row("suite", "fixed cost: start + collect only", medians["collect only"], "s"),
     ]
-    return rows, {"repeat": len(runs["plain"]), "medians_s": medians, "runs": runs}
+    return rows, {"repeat": len(runs["plain"]), "medians_s": medians, "median_cpu_s": cpu, "runs": runs}
