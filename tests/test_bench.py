@@ -9,7 +9,7 @@ from harness.bench import main
 from harness.bench.fuzz import LOCAL_MAX_EXAMPLES, fuzz_examples_per_operation
 from harness.bench.mutation import mutation
 from harness.bench.stats import latency_summary, median, percentile, rate, ratio
-from harness.bench.suite import timed_run
+from harness.bench.suite import slowest_test, timed_run
 from harness.bench.table import BenchRun, Row, Target, format_value, render_table, to_json, write_json
 
 
@@ -78,19 +78,19 @@ def test_format_value_keeps_three_significant_figures_and_groups_thousands():
 
 def test_render_table_aligns_columns_and_shows_targets():
     lines = render_table(FAKE_ROWS).splitlines()
-    assert lines[0].split() == ["Benchmark", "Metric", "Value", "Target", "Status"]
+    assert lines[0].split() == ["Benchmark", "Metric", "Value", "Target", "Status", "Note"]
     assert len(lines) == 2 + len(FAKE_ROWS)
     assert "<= 30 s" in lines[2] and lines[2].endswith("met")
-    assert lines[3].endswith("MISSED") and lines[5].endswith("not run")
+    assert lines[3].endswith("MISSED") and lines[5].endswith("not run  run pulse-mutation first")
     value_column = lines[0].index("Value")
     assert all(line[value_column - 2:value_column] == "  " for line in lines[2:])
 
 
 def test_render_table_as_markdown():
     lines = render_table(FAKE_ROWS, markdown=True).splitlines()
-    assert lines[0] == "| Benchmark | Metric | Value | Target | Status |"
-    assert lines[1] == "|---|---|---|---|---|"
-    assert lines[3] == "| suite | xdist speedup (plain / -n 2) | 1.2 x | >= 1.7 x | MISSED |"
+    assert lines[0] == "| Benchmark | Metric | Value | Target | Status | Note |"
+    assert lines[1] == "|---|---|---|---|---|---|"
+    assert lines[3] == "| suite | xdist speedup (plain / -n 2) | 1.2 x | >= 1.7 x | MISSED |  |"
 
 
 def test_json_carries_rows_statuses_details_and_machine(tmp_path):
@@ -119,6 +119,14 @@ def test_timed_run_reads_the_pytest_outcome_line():
     run = timed_run([sys.executable, "-c", "print('..F'); print('3 passed, 1 failed, 2 skipped in 0.12s')"])
     assert run["exit_code"] == 0 and run["seconds"] > 0
     assert run["outcome"] == {"passed": 3, "failed": 1, "skipped": 2}
+
+
+def test_slowest_test_is_read_from_the_durations_report():
+    output = ("=== slowest 1 durations ===\n"
+              "18.52s call     suites/fuzz/test_http_fuzz.py::test_negative_data_is_refused_as_documented\n"
+              "436 passed in 40.39s\n")
+    assert slowest_test(output) == (18.52, "suites/fuzz/test_http_fuzz.py::test_negative_data_is_refused_as_documented")
+    assert slowest_test("4 passed in 0.85s") is None
 
 
 def test_timed_run_counts_the_child_cpu_time():
