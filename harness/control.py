@@ -3,12 +3,12 @@
 Only tests marked ``local_only`` use it; on dev and staging those tests are skipped.
 """
 
-import httpx
+from harness.rest import http_client
 
 
 class GatewayControl:
     def __init__(self, root_url: str, timeout: float = 5.0) -> None:
-        self._http = httpx.Client(base_url=root_url.rstrip("/") + "/_refgw/control", timeout=timeout)
+        self._http = http_client(root_url.rstrip("/") + "/_refgw/control", timeout)
 
     def _post(self, action: str, body: dict | None = None) -> dict:
         response = self._http.post(f"/{action}", json=body or {})

@@ -47,3 +47,15 @@ SAMPLE_PARAMS: dict[str, dict] = {
     "private/get_user_trades_by_instrument": {"instrument_name": "BTC_USD-PERPETUAL"},
     "private/get_user_trades_by_order": {"order_id": "0" * 24},
 }
+
+# The documented subscription channels ("Subscriptions" section), as the doc writes them.
+CHANNELS = (
+    "book.{instrument_name}.{interval}", "deribit_price_index.{index_name}", "funding_payments.{instrument_name}",
+    "funding_prices.{instrument_name}", "funding_rates.{instrument_name}", "heartbeat_trade",
+    "quote.{instrument_name}", "settlement_prices.{index_name}", "user.changes.{instrument_name}.{interval}",
+    "user.mmp_trigger.{index_name}", "user.orders.{instrument_name}.{interval}",
+    "user.trades.{instrument_name}.{interval}", "user_fee",
+)
+
+# Every documented operation: the HTTP ones and the WS-only ones (public/test is Deribit's, not documented).
+OPERATIONS = HTTP_METHODS + tuple(sorted(WS_ONLY_METHODS - {"public/test"}))

@@ -1,6 +1,8 @@
 """Allure report helpers: masked request/response attachments, labels from markers, run metadata."""
 
 import json
+import time
+import uuid
 from pathlib import Path
 
 from harness.masking import masked_json
@@ -52,3 +54,25 @@ def write_run_metadata(results_dir: Path, properties: dict[str, str]) -> None:
     (results_dir / "environment.properties").write_text(
         "".join(f"{key}={value}\n" for key, value in sorted(properties.items())))
     (results_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2))
+
+
+def write_allure_result(results_dir: Path, name: str, status: str, description: str,
+                        attachments: dict[str, tuple[str, str]], labels: dict[str, str] | None = None) -> None:
+    """Write one synthetic Allure test result (e.g. the conformance matrix or the regression gate verdict).
+
+    ``attachments`` maps a display name to (content, MIME type)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    now = int(time.time() * 1000)
+    files = []
+    for title, (content, mime) in attachments.items():
+        extension = {"application/json": "json", "text/markdown": "md"}.get(mime, "txt")
+        source = f"{uuid.uuid4()}-attachment.{extension}"
+        (results_dir / source).write_text(content)
+        files.append({"name": title, "source": source, "type": mime})
+    result = {
+        "uuid": str(uuid.uuid4()), "historyId": name, "testCaseId": name, "name": name, "fullName": name,
+        "status": status, "stage": "finished", "start": now, "stop": now, "description": description,
+        "labels": [{"name": key, "value": value} for key, value in (labels or {}).items()],
+        "attachments": files,
+    }
+    (results_dir / f"{result['uuid']}-result.json").write_text(json.dumps(result, indent=1))

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import sys
 
 import uvicorn
@@ -20,7 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="switch in a catalogued gateway bug (repeatable); --list-faults shows them")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
+    parser.add_argument("--json", action="store_true", help="with --list-faults: one JSON array (for pulse-mutation)")
     args = parser.parse_args(argv)
+    if args.list_faults and args.json:
+        print(json.dumps([{"name": f.name, "area": f.area, "description": f.description, "markers": f.markers}
+                          for f in FAULTS.values()], indent=1))
+        return 0
     if args.list_faults:
         for fault in FAULTS.values():
             print(f"{fault.name:45} {fault.area:14} {fault.description}")

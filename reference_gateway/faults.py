@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from reference_gateway.errors import PulseError
+from reference_gateway.errors import INVALID_PARAMS, NOT_FOUND, ErrorKind, PulseError
 from reference_gateway.gateway import Gateway
 from reference_gateway.params import ENVELOPE_METHODS
 
@@ -180,6 +180,105 @@ def _invalid_params_as_internal(gw: Gateway) -> None:
         error = reply.get("error")
         if error and error.get("code") == -32602 and "positional" in error["data"]["reason"]:
             error.update(code=11050, message="internal_error", data={"reason": "list has no get", "status": 12})
+
+# ---------------------------------------------------------------------------------------------- fuzz (HTTP shape)
+def patch_app(name: str, make: Callable[[Callable], Callable]) -> None:
+    """Replace a function of ``reference_gateway.app`` (the HTTP layer has no per-gateway hook yet).
+
+    Process-wide: meant for a gateway process started with ``--fault`` (``pulse-refgw``, ``LocalGateway``).
+    """
+    from reference_gateway import app
+
+    replace(app, name, make)
+
+
+def on_errors(gw: Gateway, change: Callable[[PulseError], PulseError]) -> None:
+    """Let ``change`` rewrite every error the gateway raises (both transports)."""
+    def make(call):
+        def call_with_changed_errors(method, params, ctx):
+            try:
+                return call(method, params, ctx)
+            except PulseError as error:
+                raise change(error) from None
+        return call_with_changed_errors
+    replace(gw, "call", make)
+
+
+@fault("http_error_status_500", "fuzz", "HTTP errors are answered with status 500 instead of 400", "fuzz")
+def _http_error_status_500(gw: Gateway) -> None:
+    def make(message):
+        return lambda error, status_code=400: message(error, 500 if status_code == 400 else status_code)
+    patch_app("_message", make)
+
+
+@fault("message_status_out_of_range", "fuzz", "error messages carry status 14, outside CommonCodes 1..13", "fuzz")
+def _message_status_out_of_range(gw: Gateway) -> None:
+    on_errors(gw, lambda error: PulseError(ErrorKind(error.kind.name, error.kind.jsonrpc_code, 14), error.reason))
+
+
+@fault("content_type_text_plain", "fuzz", "HTTP results are sent as text/plain", "fuzz")
+def _content_type_text_plain(gw: Gateway) -> None:
+    def make(response_class):
+        class TextPlainJSON(response_class):
+            media_type = "text/plain"
+        return TextPlainJSON
+    patch_app("JSONResponse", make)
+
+
+@fault("extra_enum_value_in_response", "fuzz", "open orders are reported with order_state 'active' (no enum value)",
+       "fuzz")
+def _extra_enum_value(gw: Gateway) -> None:
+    def change(order: dict) -> None:
+        if order["order_state"] == "open":
+            order["order_state"] = "active"
+    on_results(gw, ORDER_METHODS, lambda result: each_order(result, change))
+
+
+@fault("internal_error_on_deep_book", "fuzz", "get_order_book fails internally for depth above 5000", "fuzz")
+def _internal_error_on_deep_book(gw: Gateway) -> None:
+    def make(get_order_book):
+        def deep_book_fails(p):
+            if p["depth"] > 5000:
+                raise IndexError("book depth cache overflow")
+            return get_order_book(p)
+        return deep_book_fails
+    replace(gw.queries, "get_order_book", make)
+    gw.methods["private/get_order_book"] = (lambda ctx, ident, p: gw.queries.get_order_book(p), True)
+
+
+@fault("book_timestamp_in_seconds", "fuzz", "get_order_book's timestamp is in seconds", "fuzz")
+def _book_timestamp_in_seconds(gw: Gateway) -> None:
+    def change(result: dict) -> dict:
+        result["timestamp"] //= 1000
+        return result
+    on_results(gw, {"private/get_order_book"}, change)
+
+
+@fault("envelope_jsonrpc_ignored", "fuzz", "HTTP envelope bodies with a wrong jsonrpc or id are accepted", "fuzz")
+def _envelope_jsonrpc_ignored(gw: Gateway) -> None:
+    def make(envelope_params):
+        def lenient(method, body):
+            if isinstance(body, dict):
+                body = {key: value for key, value in body.items() if key not in ("jsonrpc", "id")}
+            return envelope_params(method, body)
+        return lenient
+    replace(gw, "http_envelope_params", make)
+
+
+@fault("order_direction_swapped", "fuzz", "private/buy reports the order's direction as sell", "fuzz")
+def _order_direction_swapped(gw: Gateway) -> None:
+    def change(order: dict) -> None:
+        order["direction"] = "sell"
+    on_results(gw, {"private/buy"}, lambda result: each_order(result, change))
+
+
+# ---------------------------------------------------------------------------------------------- fuzz (WebSocket)
+@fault("ws_invalid_params_code", "fuzz", "invalid params are answered with -32600 instead of -32602", "fuzz")
+def _ws_invalid_params_code(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        error = reply.get("error")
+        if isinstance(error, dict) and error.get("code") == INVALID_PARAMS.jsonrpc_code:
+            error["code"] = -32600
         return reply
     gw.reply_hooks.append(hook)
 
@@ -352,3 +451,243 @@ def _settlement_type_ignored(gw: Gateway) -> None:
     types = ("settlement", "delivery", "bankruptcy")
     gw.methods["private/get_settlement_history_by_currency"] = (
         lambda ctx, ident, p: [s for t in types for s in original(ctx, ident, dict(p, type=t))], True)
+
+# ---------------------------------------------------------------------------------------------- subscriptions
+def on_notifications(gateway: Gateway, prefix: str, transform: Callable[[dict], dict | None]) -> None:
+    """Distort (or drop, by returning None) the notifications of channels starting with ``prefix``."""
+    gateway.notification_hooks.append(lambda channel, data: transform(data) if channel.startswith(prefix) else data)
+
+
+@fault("book_change_id_gap", "subscriptions", "book changes skip a change_id (prev_change_id is one behind)",
+       "subscriptions")
+def _book_change_id_gap(gw: Gateway) -> None:
+    def gap(data: dict) -> dict:
+        if data.get("type") == "change":
+            data = dict(data, prev_change_id=data["prev_change_id"] - 1)
+        return data
+    on_notifications(gw, "book.", gap)
+
+
+@fault("book_missing_snapshot", "subscriptions", "a new book subscriber gets no snapshot, only later changes",
+       "subscriptions")
+def _book_missing_snapshot(gw: Gateway) -> None:
+    on_notifications(gw, "book.", lambda data: None if data.get("type") == "snapshot" else data)
+
+
+@fault("book_delete_sent_as_change", "subscriptions", "a removed book level is sent as 'change' with amount 0",
+       "subscriptions")
+def _book_delete_as_change(gw: Gateway) -> None:
+    def relabel(data: dict) -> dict:
+        for side in ("bids", "asks"):
+            data[side] = [["change", price, amount] if action == "delete" else [action, price, amount]
+                          for action, price, amount in data[side]]
+        return data
+    on_notifications(gw, "book.", relabel)
+
+
+@fault("quote_stale", "subscriptions", "quote notifications repeat the first top of book they ever sent",
+       "subscriptions")
+def _quote_stale(gw: Gateway) -> None:
+    first: dict[str, dict] = {}
+
+    def stale(data: dict) -> dict:
+        cached = first.setdefault(data["instrument_name"], dict(data))
+        return dict(cached, timestamp=data["timestamp"])
+    on_notifications(gw, "quote.", stale)
+
+
+@fault("user_orders_no_cancel_notification", "subscriptions", "user.orders sends nothing when an order is cancelled",
+       "subscriptions or session")
+def _user_orders_no_cancel(gw: Gateway) -> None:
+    on_notifications(gw, "user.orders.", lambda order: None if order.get("order_state") == "cancelled" else order)
+
+
+@fault("user_trades_wrong_trade_id", "subscriptions", "user.trades notifications carry a made-up trade_id",
+       "subscriptions")
+def _user_trades_wrong_id(gw: Gateway) -> None:
+    on_notifications(gw, "user.trades.", lambda trade: dict(trade, trade_id=trade["trade_id"][::-1]))
+
+
+@fault("notifications_after_unsubscribe", "subscriptions", "unsubscribe_all answers ok but keeps every subscription",
+       "subscriptions")
+def _notifications_after_unsubscribe(gw: Gateway) -> None:
+    def keep(original):
+        def unsubscribe_all(ctx):
+            channels = set(ctx.session.channels) if ctx.session else set()
+            result = original(ctx)
+            if ctx.session:
+                ctx.session.channels |= channels
+            return result
+        return unsubscribe_all
+    replace(gw, "unsubscribe_all", keep)
+
+
+@fault("private_channel_on_public_subscribe", "subscriptions",
+       "public/subscribe also serves private channels of an authenticated connection", "subscriptions")
+def _private_on_public(gw: Gateway) -> None:
+    def lenient(original):
+        def subscribe(ctx, identity, channels, private):
+            if not private and ctx.session is not None and ctx.session.identity is not None:
+                kinds = {channel: gw.parse_channel(channel)[1] for channel in channels}
+                mine = [c for c in channels if kinds[c]]
+                if mine:
+                    original(ctx, ctx.session.identity, mine, True)
+                rest = [c for c in channels if not kinds[c]]
+                return original(ctx, identity, rest, False) if rest else "ok"
+            return original(ctx, identity, channels, private)
+        return subscribe
+    replace(gw, "subscribe", lenient)
+
+
+@fault("funding_rates_not_published", "subscriptions", "funding_rates is sent on subscribe only, never per period",
+       "subscriptions")
+def _funding_rates_silent(gw: Gateway) -> None:
+    def periodic_only(original):
+        def publish(channel, data, account_id):
+            if not channel.startswith("funding_rates."):
+                original(channel, data, account_id)
+        return publish
+    replace(gw, "publish", periodic_only)
+
+
+# ---------------------------------------------------------------------------------------------- session
+def before_each_heartbeat(gateway: Gateway, adjust: Callable[[object], None]) -> None:
+    """Adjust a session's heartbeat state just before each heartbeat tick looks at it."""
+    def wrap(original):
+        def heartbeat(session, now):
+            adjust(session)
+            original(session, now)
+        return heartbeat
+    replace(gateway, "heartbeat", wrap)
+
+
+@fault("heartbeat_never_closes_silent_client", "session", "a client that never answers test_request stays connected",
+       "session")
+def _heartbeat_never_closes(gw: Gateway) -> None:
+    before_each_heartbeat(gw, lambda session: setattr(session, "test_request_pending", False))
+
+
+@fault("heartbeat_never_sends_test_request", "session", "only 'heartbeat' messages are sent, never test_request",
+       "session")
+def _never_test_request(gw: Gateway) -> None:
+    before_each_heartbeat(gw, lambda session: setattr(session, "client_spoke", True))
+
+
+@fault("disable_heartbeat_ignored", "session", "disable_heartbeat answers ok but the heartbeat keeps running",
+       "session")
+def _disable_heartbeat_ignored(gw: Gateway) -> None:
+    gw.methods["public/disable_heartbeat"] = (lambda ctx, identity, params: {"description": "ok", "response": None,
+                                                                             "status": 200}, False)
+
+
+@fault("set_heartbeat_bounds_ignored", "session", "set_heartbeat accepts intervals below 10 s and above 3600 s",
+       "session")
+def _heartbeat_bounds_ignored(gw: Gateway) -> None:
+    def relax(original):
+        def call(method, raw_params, ctx):
+            interval = raw_params.get("interval") if isinstance(raw_params, dict) else None
+            if (method == "public/set_heartbeat" and type(interval) is int and not 10 <= interval <= 3600):
+                handler, _ = gw.methods[method]
+                return handler(ctx, None, {"interval": max(interval, 1)})
+            return original(method, raw_params, ctx)
+        return call
+    replace(gw, "call", relax)
+
+
+@fault("cod_cancels_other_connections", "session", "a disconnect with COD cancels all of the account's orders",
+       "session")
+def _cod_cancels_others(gw: Gateway) -> None:
+    def whole_account(original):
+        def cancel_connection_orders(connection_id):
+            accounts = {o.account_id for o in gw.exchange.orders.values() if o.connection_id == connection_id}
+            return gw.exchange._cancel_where(lambda o: o.account_id in accounts, "cancel_on_disconnect")
+        return cancel_connection_orders
+    replace(gw.exchange, "cancel_connection_orders", whole_account)
+
+
+@fault("cod_cancels_nothing", "session", "cancel on disconnect is accepted but a disconnect cancels nothing",
+       "session")
+def _cod_cancels_nothing(gw: Gateway) -> None:
+    gw.exchange.cancel_connection_orders = lambda connection_id: []
+
+
+@fault("cod_state_not_reported", "session", "get_cancel_on_disconnect always answers false", "session")
+def _cod_state_not_reported(gw: Gateway) -> None:
+    on_results(gw, {"private/get_cancel_on_disconnect"}, lambda result: False)
+
+
+@fault("logout_fires_cod", "session", "logout runs cancel on disconnect like any other disconnect", "session")
+def _logout_fires_cod(gw: Gateway) -> None:
+    def forgetful(original):
+        def close_session(session):
+            session.logged_out = False
+            original(session)
+        return close_session
+    replace(gw, "close_session", forgetful)
+
+
+@fault("mmp_never_triggers", "session", "MMP limits are stored but a breach never triggers", "session or subscriptions")
+def _mmp_never_triggers(gw: Gateway) -> None:
+    gw.exchange._mmp_breached = lambda state: False
+
+
+@fault("mmp_freeze_ignored", "session", "after an MMP trigger new mmp orders are accepted at once", "session")
+def _mmp_freeze_ignored(gw: Gateway) -> None:
+    gw.exchange._check_mmp_not_frozen = lambda account_id, instrument: None
+
+
+@fault("mmp_cancels_non_mmp_orders", "session", "an MMP trigger also cancels the account's orders without mmp",
+       "session")
+def _mmp_cancels_all(gw: Gateway) -> None:
+    def everything(original):
+        def trigger(account_id, index_name, frozen_until):
+            for order in list(gw.exchange.orders.values()):
+                if order.account_id == account_id and order.is_open:
+                    order.mmp = True
+            original(account_id, index_name, frozen_until)
+        return trigger
+    replace(gw.exchange, "_trigger_mmp", everything)
+
+@fault("ws_error_without_data", "fuzz", "JSON-RPC errors lose their data member (reason, status)", "fuzz")
+def _ws_error_without_data(gw: Gateway) -> None:
+    def hook(reply: dict, request: dict) -> dict:
+        if isinstance(reply.get("error"), dict):
+            reply["error"].pop("data", None)
+        return reply
+    gw.reply_hooks.append(hook)
+
+
+# ---------------------------------------------------------------------------------------------- fuzz (order flow)
+@fault("cancelled_order_editable", "fuzz", "private/edit reopens a cancelled order instead of refusing it", "fuzz")
+def _cancelled_order_editable(gw: Gateway) -> None:
+    def make(edit):
+        def reopening_edit(account_id, params):
+            order = gw.exchange.orders.get(params.get("order_id"))
+            if order is not None and order.order_state == "cancelled":
+                order.order_state = "open"
+            return edit(account_id, params)
+        return reopening_edit
+    replace(gw.exchange, "edit", make)
+    gw.methods["private/edit"] = (lambda ctx, ident, p: gw.exchange.edit(ident.account_id, p), True)
+
+
+@fault("new_order_not_found", "fuzz", "get_order_state and get_user_trades_by_order miss open orders", "fuzz")
+def _new_order_not_found(gw: Gateway) -> None:
+    def make(query):
+        def missing(account_id, p):
+            order = gw.exchange.orders.get(p["order_id"])
+            if order is not None and order.order_state == "open":
+                raise PulseError(NOT_FOUND, f"order {p['order_id']!r} not found")
+            return query(account_id, p)
+        return missing
+    for name in ("get_order_state", "get_user_trades_by_order"):
+        replace(gw.queries, name, make)
+        gw.methods[f"private/{name}"] = (lambda ctx, ident, p, n=name: getattr(gw.queries, n)(ident.account_id, p), True)
+
+
+@fault("cancelled_order_reads_open", "fuzz", "get_order_state reports cancelled orders as open", "fuzz")
+def _cancelled_order_reads_open(gw: Gateway) -> None:
+    def change(order: dict) -> None:
+        if order["order_state"] == "cancelled":
+            order["order_state"] = "open"
+    on_results(gw, {"private/get_order_state"}, lambda result: each_order(result, change))

@@ -54,7 +54,8 @@ class Account:
 
 
 def on_grid(value: float, step: float) -> bool:
-    return abs(value / step - round(value / step)) < 1e-7
+    ratio = value / step
+    return math.isfinite(ratio) and abs(ratio - round(ratio)) < 1e-7  # a huge price overflows the ratio
 
 
 class Exchange:

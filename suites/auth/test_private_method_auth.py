@@ -21,8 +21,10 @@ pytestmark = [pytest.mark.auth, pytest.mark.doc("Authentication", "private metho
 
 # WS-only private methods that are safe to call on a shared connection (logout would close it).
 WS_ONLY_PRIVATE = ("private/get_cancel_on_disconnect", "private/unsubscribe_all")
-CASES = [(m, "http") for m in PRIVATE_HTTP_METHODS] + [(m, "ws") for m in PRIVATE_HTTP_METHODS + WS_ONLY_PRIVATE]
-CASE_IDS = [f"{transport}-{method.removeprefix('private/')}" for method, transport in CASES]
+CASES = [pytest.param(method, transport, marks=pytest.mark.doc("Authentication", method),
+                      id=f"{transport}-{method.removeprefix('private/')}")
+         for transport, methods in (("http", PRIVATE_HTTP_METHODS), ("ws", PRIVATE_HTTP_METHODS + WS_ONLY_PRIVATE))
+         for method in methods]
 FORGER_KEY = "pulse-suite-forger: not the gateway's key"
 
 
@@ -86,7 +88,7 @@ def check_refused_with_a_common_code(error: PulseCallError) -> None:
 
 @pytest.mark.check("auth")
 @pytest.mark.parametrize("kind", ["missing", "malformed", "forged"])
-@pytest.mark.parametrize(("method", "transport"), CASES, ids=CASE_IDS)
+@pytest.mark.parametrize(("method", "transport"), CASES)
 def test_private_method_refuses_a_bad_token(method, transport, kind, bad_tokens, rest, anonymous_ws):
     """Doc: "Authorization header string true" on every private operation; the token comes from public/auth."""
     check_refused_with_a_common_code(refusal(method, transport, bad_tokens[kind], rest, anonymous_ws))
@@ -94,13 +96,14 @@ def test_private_method_refuses_a_bad_token(method, transport, kind, bad_tokens,
 
 @pytest.mark.local_only
 @pytest.mark.check("auth")
-@pytest.mark.parametrize(("method", "transport"), CASES, ids=CASE_IDS)
+@pytest.mark.parametrize(("method", "transport"), CASES)
 def test_private_method_refuses_an_expired_token(method, transport, expired_token, rest, anonymous_ws):
     """Doc: "expires_in ... Token lifetime in seconds": after it, the token no longer authenticates."""
     check_refused_with_a_common_code(refusal(method, transport, expired_token, rest, anonymous_ws))
 
 
-@pytest.mark.interpretation("I-03", "I-04", "I-05")
+@pytest.mark.interpretation("I-161", "I-03", "I-04", "I-05")
+@pytest.mark.doc("Authentication", "private/get_positions")
 @pytest.mark.check("auth")
 @pytest.mark.parametrize("transport", ["http", "ws"])
 def test_refusal_is_unauthorized(transport, rest, anonymous_ws):

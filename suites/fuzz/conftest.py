@@ -21,7 +21,7 @@ DATABASE_DIR = Path(__file__).resolve().parents[2] / ".hypothesis" / "fuzz"
 
 # max_examples per operation and generation mode, per hypothesis profile (conftest registers the profiles).
 # Sized so the whole fuzz suite stays within ~20 s on 2 cores locally (measured: see the suite's README).
-EXAMPLES_PER_OPERATION = {"local": 25, "remote": 4, "thorough": 200}
+EXAMPLES_PER_OPERATION = {"local": 8, "remote": 3, "thorough": 100}
 
 BUILTIN_CHECKS = (
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
@@ -39,7 +39,7 @@ def profile_name(pulse_env) -> str:
     return pulse_env.hypothesis_profile if pulse_env.hypothesis_profile in EXAMPLES_PER_OPERATION else "local"
 
 
-def fuzz_config(pulse_env, modes: list[str], *, coverage: bool) -> schemathesis.Config:
+def fuzz_config(pulse_env, modes: list[str], *, coverage: bool, stateful: bool = False) -> schemathesis.Config:
     """One schemathesis configuration; the checks' expected statuses follow I-03 (every error is HTTP 400)."""
     profile = profile_name(pulse_env)
     data = {
@@ -54,7 +54,7 @@ def fuzz_config(pulse_env, modes: list[str], *, coverage: bool) -> schemathesis.
             "examples": {"enabled": True},
             "coverage": {"enabled": coverage},
             "fuzzing": {"enabled": True},
-            "stateful": {"enabled": False},
+            "stateful": {"enabled": stateful},
         },
         "checks": {
             **{name: {"enabled": True} for name in BUILTIN_CHECKS},
@@ -87,8 +87,9 @@ class PulseBearerAuth:
         case.headers = dict(case.headers or {}, Authorization=f"Bearer {data}")
 
 
-def build_schema(pulse_env, tokens, modes: list[str], *, coverage: bool):
-    schema = schemathesis.openapi.from_dict(load_spec(), config=fuzz_config(pulse_env, modes, coverage=coverage))
+def build_schema(pulse_env, tokens, modes: list[str], *, coverage: bool, stateful: bool = False):
+    config = fuzz_config(pulse_env, modes, coverage=coverage, stateful=stateful)
+    schema = schemathesis.openapi.from_dict(load_spec(), config=config)
     schema.auth.providers.append(PulseBearerAuth(tokens["maker"]))
 
     @schema.hook
@@ -106,7 +107,7 @@ def market(pulse_env, rest, tokens) -> Market:
 
 @pytest.fixture
 def positive_schema(pulse_env, tokens):
-    return build_schema(pulse_env, tokens, ["positive"], coverage=False)
+    return build_schema(pulse_env, tokens, ["positive"], coverage=True)  # boundary values (min, max) first
 
 
 @pytest.fixture
@@ -117,6 +118,20 @@ def negative_schema(pulse_env, tokens):
 @pytest.fixture(autouse=True)
 def _fuzz_profile(pulse_env):
     hypothesis.settings.load_profile(pulse_env.hypothesis_profile)
+
+
+@pytest.fixture(autouse=True)
+def restore_account_settings(pulse_env, rest, tokens):
+    """Fuzzing sets the maker's MMP configs and leaves orders: put them back after each test (account-scope
+    cancel-on-disconnect is reset by ``_restore_account_state`` below)."""
+    token = tokens["maker"].access_token()
+    mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token)
+           for index in ("btc_usd", "eth_usd")}
+    yield
+    token = tokens["maker"].access_token()
+    for config in mmp.values():
+        rest.call("private/set_mmp_config", config, token=token)
+    rest.call("private/cancel_all", {}, token=token)
 
 
 @pytest.fixture
@@ -130,3 +145,11 @@ def send_case(pacer, market):
         return case.call_and_validate(additional_checks=list(checks))
 
     return send
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _restore_account_state(rest, tokens):
+    """Fuzzing may switch account-scope cancel-on-disconnect on (I-08); leave the test account as we found it."""
+    yield
+    for manager in tokens.values():
+        rest.call("private/disable_cancel_on_disconnect", {"scope": "account"}, token=manager.access_token())

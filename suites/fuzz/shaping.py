@@ -104,6 +104,20 @@ def shape_buy_sell(params: dict, direction: str, market: Market) -> None:
         params.pop("trigger_fill_condition", None)
 
 
+def shape_edit(params: dict, market: Market) -> None:
+    """Amount on the contract grid; prices on the tick grid locally, left unchanged remotely (the side is unknown,
+    and a moved price could take foreign liquidity)."""
+    if isinstance(params.get("amount"), (int, float)):
+        contracts = min(MAX_CONTRACTS, max(1, round(params["amount"] / market.contract_size)))
+        params["amount"] = market.snap(contracts * market.contract_size, market.contract_size, market.contract_size)
+    for name in ("price", "trigger_price"):
+        if isinstance(params.get(name), (int, float)):
+            if market.is_local and params[name] < market.index_price * 10:
+                params[name] = market.snap(params[name], market.tick_size, market.tick_size)
+            else:
+                params.pop(name)
+
+
 def shape_time_range(params: dict) -> None:
     start, end = params.get("start_timestamp"), params.get("end_timestamp")
     numbers = (int, float)
@@ -139,6 +153,8 @@ def shape_positive_case(case, market: Market) -> None:
     params = body.get("params") if isinstance(body.get("params"), dict) else body
     if method in ("private/buy", "private/sell"):
         shape_buy_sell(params, method.split("/")[1], market)
+    elif method == "private/edit":
+        shape_edit(params, market)
     elif isinstance(params.get("instrument_name"), str) and zlib.crc32(params["instrument_name"].encode()) % 8:
         # Mostly instruments that exist, so results are exercised; the rest stay as generated.
         params["instrument_name"] = pick(market.known_instruments, params["instrument_name"])

@@ -1,6 +1,7 @@
 """Schemathesis over every /api/v2 operation of spec/openapi.yaml, positive and negative (I-01..I-04, I-180).
 
 Doc: every operation documents `200 OK` with its model and `400 Bad Request connection.Message`.
+One test per doc section and generation mode, so xdist spreads the 30 operations over the workers.
 """
 
 import pytest
@@ -12,13 +13,49 @@ positive = schemathesis.pytest.from_fixture("positive_schema")
 negative = schemathesis.pytest.from_fixture("negative_schema")
 
 
-@positive.parametrize()
-def test_positive_data_is_answered_as_documented(case, send_case):
-    """Doc: each operation answers a well-formed request with `200 OK` and its documented model."""
+@positive.include(tag="Authentication").parametrize()
+def test_positive_authentication(case, send_case):
+    """Doc: public/auth answers a well-formed grant with `200 OK services.LoginResponse`."""
     send_case(case)
 
 
-@negative.parametrize()
-def test_negative_data_is_refused_as_documented(case, send_case):
+@positive.include(tag="Market Data").parametrize()
+def test_positive_market_data(case, send_case):
+    """Doc: each Market Data operation answers a well-formed request with `200 OK` and its model."""
+    send_case(case)
+
+
+@positive.include(tag="Trading").parametrize()
+def test_positive_trading(case, send_case):
+    """Doc: each Trading operation answers a well-formed request with `200 OK` and its model."""
+    send_case(case)
+
+
+@positive.include(tag="Wallet").parametrize()
+def test_positive_wallet(case, send_case):
+    """Doc: each Wallet operation answers a well-formed request with `200 OK` and its model."""
+    send_case(case)
+
+
+@negative.include(tag="Authentication").parametrize()
+def test_negative_authentication(case, send_case):
+    """Doc: `400 Bad Request connection.Message` — a malformed grant is refused with that message."""
+    send_case(case)
+
+
+@negative.include(tag="Market Data").parametrize()
+def test_negative_market_data(case, send_case):
+    """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
+    send_case(case)
+
+
+@negative.include(tag="Trading").parametrize()
+def test_negative_trading(case, send_case):
+    """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
+    send_case(case)
+
+
+@negative.include(tag="Wallet").parametrize()
+def test_negative_wallet(case, send_case):
     """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
     send_case(case)

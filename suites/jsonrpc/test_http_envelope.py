@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from harness.methods import ENVELOPE_METHODS
+from harness.rest import http_client
 from suites.far_from_market import far_prices
 
 pytestmark = [pytest.mark.jsonrpc, pytest.mark.doc("Trading", "HTTP JSON-RPC envelope"),
@@ -21,7 +22,7 @@ NON_INTEGER_IDS = ["1", 1.5, True, [1], {"id": 1}]
 
 @pytest.fixture
 def http(pulse_env):
-    client = httpx.Client(base_url=pulse_env.rest_base, timeout=10)
+    client = http_client(pulse_env.rest_base, 10)
     yield client
     client.close()
 

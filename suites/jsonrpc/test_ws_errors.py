@@ -10,7 +10,7 @@ import pytest
 from suites.jsonrpc.envelope_checks import connection_still_serves, is_error_reply, raw_reply, request_text
 
 pytestmark = [pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 errors"),
-              pytest.mark.interpretation("I-05")]
+              pytest.mark.interpretation("I-05", "I-132")]
 
 # Frames that are not JSON at all: -32700, id null.
 NOT_JSON = ['{"jsonrpc": "2.0", "id": 1, "method": "public/test"', "{", "nonsense", '{"id": 1,}', "\ufeff{}"]

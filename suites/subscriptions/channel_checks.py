@@ -6,13 +6,14 @@ Channel payloads are checked against the spec (`spec/asyncapi.yaml` messages, vi
 import math
 import time
 
+from harness.schema import assert_conforms, notification_schema
 from harness.ws import WsClient
+from suites.clock import advance_clock
 from suites.far_from_market import far_prices
 
-from harness.schema import assert_conforms, notification_schema
-
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
-QUIET_SECONDS = 0.4  # how long "nothing arrives" is watched for on the local gateway
+QUIET_SECONDS = 0.3  # how long "nothing arrives" is watched for
+FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
 
 
 def channels_for(env) -> dict[str, str]:
@@ -50,9 +51,14 @@ def unsubscribe_all_is_ok(ws: WsClient, method: str) -> None:
     assert result == OK_MESSAGE, f"{method}: received {result!r}; documented {OK_MESSAGE} (I-07)"
 
 
-def nothing_arrives(ws: WsClient, channel: str, seconds: float = QUIET_SECONDS, why: str = "") -> None:
-    received = ws.notifications_within(channel, seconds)
-    assert not received, f"{channel}: received {len(received)} notification(s) {received[:2]}; documented none {why}"
+def nothing_arrives(ws: WsClient, channels: str | list[str], seconds: float = QUIET_SECONDS, why: str = "") -> None:
+    """Watch ``channels`` for ``seconds`` (together): no notification may arrive."""
+    channels = [channels] if isinstance(channels, str) else channels
+    time.sleep(seconds)
+    for channel in channels:
+        received = ws.drain(channel)
+        assert not received, (
+            f"{channel}: received {len(received)} notification(s) {received[:2]}; documented none {why}")
 
 
 # ---------------------------------------------------------------------------------------------- book replica
@@ -142,3 +148,54 @@ def wait_for(ws: WsClient, channel: str, predicate, timeout: float = 5.0, what: 
                                  f"received {len(received)}: {received[-3:]}")
         received.append(ws.next_notification(channel, timeout=left))
     return received
+
+
+# ---------------------------------------------------------------------------------------------- private channels
+ORDER_FIELDS = ("order_id", "order_state", "amount", "filled_amount", "price", "direction", "order_type",
+                "instrument_name", "cancel_reason", "replaced", "average_price")
+TRADE_FIELDS = ("trade_id", "order_id", "amount", "price", "direction", "instrument_name")
+
+
+def subscribed_account(pulse, env, families: tuple[str, ...], account: str = "maker"):
+    """A PulseApi over WS for ``account`` whose connection is subscribed to the private ``families``."""
+    api = pulse(account, "ws")
+    api.call("private/get_positions")  # authenticates the connection
+    subscribe_is_ok(api.ws, "private/subscribe", [channels_for(env)[family] for family in families])
+    return api
+
+
+def agrees(what: str, received: dict, documented: dict, fields: tuple[str, ...]) -> None:
+    """A notification and an RPC result describe the same object: every field they both carry is equal."""
+    differing = {f: (received.get(f), documented.get(f)) for f in fields
+                 if (f in received or f in documented) and received.get(f) != documented.get(f)}
+    assert not differing, "; ".join(f"{what} {f}: received {r!r}; the RPC result says {d!r}"
+                                    for f, (r, d) in differing.items())
+
+
+def notifications_for_order(ws: WsClient, channel: str, order_id: str, count: int, timeout: float = 5.0) -> list:
+    """The next ``count`` notifications on ``channel`` about ``order_id`` (others are skipped)."""
+    mine = []
+
+    def enough(received: list) -> bool:
+        mine[:] = [n for n in received if n.get("order_id") == order_id]
+        return len(mine) >= count
+    wait_for(ws, channel, enough, timeout, f"{count} notification(s) for order {order_id}")
+    return mine
+
+
+def funding_period_cadence(ws_client, control, tokens, env, family: str) -> tuple[dict, dict]:
+    """Subscribe to a funding channel, move the gateway clock one funding period (1 h, I-45); returns the value
+    sent on subscribe and the one sent for the new period, both checked against the schema."""
+    channel = channels_for(env)[family]
+    ws = ws_client()
+    subscribe_is_ok(ws, "public/subscribe", [channel])
+    first = ws.next_notification(channel, timeout=5)
+    notification_conforms(channel, first)
+    advance_clock(control, tokens, FUNDING_PERIOD_S)
+    try:
+        following = ws.next_notification(channel, timeout=3)
+    except AssertionError:
+        raise AssertionError(f"{channel}: nothing within 3 s after the clock moved one funding period "
+                             f"({FUNDING_PERIOD_S} s); I-45 reads one notification per period") from None
+    notification_conforms(channel, following)
+    return first, following

@@ -1,0 +1,253 @@
+"""``pulse-mutation``: the detection-power campaign.
+
+For every catalogued fault of the reference gateway, run the suites its ``markers`` name against a gateway
+with that fault switched in, and expect them to go red. A fault the suites do not catch *survived*: a gateway
+bug of that kind would reach dev or staging unnoticed.
+
+    pulse-mutation                          # every fault, 2 at a time; reports/mutation.{json,md}
+    pulse-mutation --fault NAME --fault N2  # just these
+    pulse-mutation --gate                   # also the clean suite once; exit 1 on a survivor or a false alarm
+"""
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+KILLED, SURVIVED, TIMEOUT, ERROR = "killed", "survived", "timeout", "error"
+PYTEST_FAILED, PYTEST_PASSED, PYTEST_NO_TESTS = 1, 0, 5
+SUMMARY_LINE = re.compile(r"^(FAILED|ERROR) (?P<nodeid>\S+?)(?: - .*)?$")
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    area: str
+    description: str
+    markers: str
+
+
+@dataclass
+class Outcome:
+    fault: str
+    area: str
+    markers: str
+    status: str  # killed | survived | timeout | error
+    first_failure: str | None
+    seconds: float
+    detail: str = ""
+
+
+# ---------------------------------------------------------------------------------------------- catalogue
+def load_catalogue(python: str = sys.executable) -> list[Fault]:
+    """The reference gateway's fault catalogue, as its CLI lists it (the harness never imports the gateway)."""
+    listed = subprocess.run([python, "-m", "reference_gateway", "--list-faults", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, check=True)
+    return [Fault(**entry) for entry in json.loads(listed.stdout)]
+
+
+# ---------------------------------------------------------------------------------------------- one run
+def pytest_command(markers: str | None, faults: Sequence[str], junit: Path, extra: Sequence[str] = (),
+                   python: str = sys.executable) -> list[str]:
+    """The pytest run for one fault (or, with no fault, the clean suite). ``-o addopts=`` keeps out whatever a
+    developer put there (e.g. ``-n``); ``--strict-markers`` is restated so a marker typo still fails."""
+    command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:allure_pytest",
+               "-o", "addopts=", "--strict-markers", "-rfE", f"--junitxml={junit}"]
+    if markers:
+        command += ["-m", markers]
+    for name in faults:
+        command += ["--fault", name]
+    return command + list(extra)
+
+
+def first_failure(output: str, junit: Path | None = None) -> str | None:
+    """The node id of the first failing test: from pytest's short summary (``-rfE``), else from the JUnit XML."""
+    for line in output.splitlines():
+        match = SUMMARY_LINE.match(line.strip())
+        if match:
+            return match["nodeid"]
+    if junit is None or not junit.exists():
+        return None
+    try:
+        tree = ET.parse(junit)
+    except ET.ParseError:
+        return None
+    for case in tree.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            module, _, klass = case.get("classname", "").partition(".Test")
+            path = module.replace(".", "/") + ".py"
+            return f"{path}::{'Test' + klass + '::' if klass else ''}{case.get('name')}"
+    return None
+
+
+def classify(returncode: int | None, timed_out: bool) -> str:
+    """A fault run's verdict from pytest's exit status (1: some test failed = the fault was caught)."""
+    if timed_out:
+        return TIMEOUT
+    if returncode == PYTEST_FAILED:
+        return KILLED
+    if returncode == PYTEST_PASSED:
+        return SURVIVED
+    return ERROR  # 2 interrupted, 3 internal error, 4 usage error, 5 no tests selected by the markers
+
+
+Runner = Callable[[list[str], float], tuple[int | None, str, bool]]
+
+
+def run_subprocess(command: list[str], timeout: float) -> tuple[int | None, str, bool]:
+    """(exit status, combined output, timed out)."""
+    try:
+        done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as expired:
+        output = expired.stdout or ""
+        return None, output if isinstance(output, str) else output.decode(errors="replace"), True
+    return done.returncode, done.stdout + done.stderr, False
+
+
+def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="pulse-mutation-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        started = time.monotonic()
+        returncode, output, timed_out = runner(pytest_command(fault.markers, [fault.name], junit, ["-x"]), timeout)
+        seconds = round(time.monotonic() - started, 2)
+        status = classify(returncode, timed_out)
+        failing = first_failure(output, junit) if status in (KILLED, TIMEOUT) else None
+    detail = ""
+    if status == ERROR and returncode == PYTEST_NO_TESTS:
+        detail = f"no test selected by -m {fault.markers!r} (pytest exit status 5)"
+    elif status == ERROR:
+        detail = f"pytest exit status {returncode}: " + " | ".join(output.strip().splitlines()[-3:])
+    elif status == TIMEOUT:
+        detail = f"no verdict within {timeout:.0f}s"
+    return Outcome(fault.name, fault.area, fault.markers, status, failing, seconds, detail)
+
+
+# ---------------------------------------------------------------------------------------------- campaign
+def run_campaign(faults: Sequence[Fault], jobs: int, timeout: float, runner: Runner = run_subprocess,
+                 echo: Callable[[str], None] = print) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    width = max((len(f.name) for f in faults), default=10)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(run_fault, fault, timeout, runner): fault for fault in faults}
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome = future.result()
+            outcomes.append(outcome)
+            by = f"by {outcome.first_failure}" if outcome.first_failure else outcome.detail
+            echo(f"[{done}/{len(faults)}] {outcome.status:8} {outcome.fault:{width}}  {by}  {outcome.seconds:.1f}s")
+    order = {f.name: i for i, f in enumerate(faults)}
+    return sorted(outcomes, key=lambda o: order[o.fault])
+
+
+def summarise(outcomes: Sequence[Outcome], wall_seconds: float, clean: dict | None = None) -> dict:
+    killed = [o for o in outcomes if o.status == KILLED]
+    return {
+        "faults": len(outcomes),
+        "killed": len(killed),
+        "survived": [o.fault for o in outcomes if o.status == SURVIVED],
+        "timeout": [o.fault for o in outcomes if o.status == TIMEOUT],
+        "error": [o.fault for o in outcomes if o.status == ERROR],
+        "score": round(len(killed) / len(outcomes), 4) if outcomes else None,
+        "median_seconds_to_kill": round(statistics.median(o.seconds for o in killed), 2) if killed else None,
+        "wall_seconds": round(wall_seconds, 1),
+        "clean_run": clean,
+        "outcomes": [asdict(o) for o in outcomes],
+    }
+
+
+def render_markdown(summary: dict) -> str:
+    lines = [
+        "# Mutation campaign",
+        "",
+        (f"Score **{summary['killed']}/{summary['faults']}** ({(summary['score'] or 0) * 100:.0f} %), "
+         f"median time to kill {summary['median_seconds_to_kill']} s, wall time {summary['wall_seconds']} s."),
+        "",
+    ]
+    clean = summary.get("clean_run")
+    if clean:
+        verdict = "no false alarm" if not clean["failures"] else "FALSE ALARM: " + ", ".join(clean["failed"])
+        lines += [f"Clean gateway: {clean['failures']} failure(s) in {clean['seconds']} s ({verdict}).", ""]
+    lines += ["| Fault | Area | Markers | Status | First failing test | Seconds |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for o in summary["outcomes"]:
+        test = f"`{o['first_failure']}`" if o["first_failure"] else o["detail"].replace("|", "/")
+        lines.append(f"| `{o['fault']}` | {o['area']} | `{o['markers']}` | {o['status']} | {test} | {o['seconds']} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_clean(timeout: float, workers: int, runner: Runner = run_subprocess) -> dict:
+    """The whole suite once against the clean gateway: every failure is a false alarm."""
+    with tempfile.TemporaryDirectory(prefix="pulse-mutation-clean-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        extra = ["-n", str(workers)] if workers > 1 else []
+        started = time.monotonic()
+        returncode, output, timed_out = runner(pytest_command(None, [], junit, extra), timeout)
+        failed = [m["nodeid"] for line in output.splitlines() if (m := SUMMARY_LINE.match(line.strip()))]
+    ok = returncode == PYTEST_PASSED and not timed_out
+    if not ok and not failed:
+        failed = [f"pytest exit status {returncode}{' (timeout)' if timed_out else ''}"]
+    return {"failures": 0 if ok else len(failed), "failed": failed, "seconds": round(time.monotonic() - started, 1),
+            "exit_status": returncode}
+
+
+def gate_verdict(summary: dict) -> tuple[bool, list[str]]:
+    """Pass only if every fault was killed and the clean gateway showed no failure."""
+    reasons = [f"{len(summary[k])} fault(s) {k}: {', '.join(summary[k])}" for k in ("survived", "timeout", "error")
+               if summary[k]]
+    clean = summary.get("clean_run")
+    if clean is None:
+        reasons.append("the clean suite was not run")
+    elif clean["failures"]:
+        reasons.append(f"false alarm: the clean gateway failed {', '.join(clean['failed'][:10])}")
+    return not reasons, reasons
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pulse-mutation", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="run only these faults")
+    parser.add_argument("--jobs", type=int, default=2, help="faults run in parallel (default 2)")
+    parser.add_argument("--timeout", type=float, default=180, help="seconds per fault run (default 180)")
+    parser.add_argument("--gate", action="store_true",
+                        help="also run the clean suite (-n 2); exit 1 if a fault survives or the clean run fails")
+    parser.add_argument("--out", type=Path, default=REPORTS, help="where mutation.json/.md go (default reports/)")
+    args = parser.parse_args(argv)
+
+    catalogue = load_catalogue()
+    known = {f.name for f in catalogue}
+    unknown = [name for name in args.fault if name not in known]
+    if unknown:
+        parser.error(f"unknown fault(s) {unknown}; pulse-refgw --list-faults shows the catalogue")
+    faults = [f for f in catalogue if not args.fault or f.name in args.fault]
+    started = time.monotonic()
+    clean = None
+    if args.gate:
+        print("== clean gateway, whole suite (-n 2): every failure is a false alarm", flush=True)
+        clean = run_clean(timeout=max(args.timeout, 600), workers=2)
+        print(f"   {clean['failures']} failure(s) in {clean['seconds']} s", flush=True)
+    print(f"== {len(faults)} fault(s), {args.jobs} at a time", flush=True)
+    outcomes = run_campaign(faults, args.jobs, args.timeout, echo=lambda line: print(line, flush=True))
+    summary = summarise(outcomes, time.monotonic() - started, clean)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "mutation.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (args.out / "mutation.md").write_text(render_markdown(summary))
+    print(f"score {summary['killed']}/{summary['faults']}, median time to kill {summary['median_seconds_to_kill']} s, "
+          f"wall {summary['wall_seconds']} s; {args.out / 'mutation.md'}")
+    if not args.gate:
+        return 0 if summary["killed"] == summary["faults"] else 1
+    passed, reasons = gate_verdict(summary)
+    print("mutation gate: PASS" if passed else "mutation gate: FAIL\n  " + "\n  ".join(reasons))
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

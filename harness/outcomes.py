@@ -1,0 +1,149 @@
+"""A pytest plugin that gathers each test's final outcome with its doc/check/interpretation markers.
+
+It works under xdist: workers attach the marker data to every report (``report.pulse``), and the controller,
+which sees every report but no item, folds the phases of each test into one ``Outcome``. The conformance
+matrix (``harness.matrix``) and the regression gate (``harness.regression_gate``) read the result.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSED, FAILED, SKIPPED, XFAILED, XPASSED, XPASS_STRICT = "passed", "failed", "skipped", "xfailed", "xpassed", "xpass-strict"
+CHECK_KINDS = ("schema", "semantics", "negative", "auth", "parity", "flows")
+UNCLASSIFIED = "unclassified"
+
+
+@dataclass
+class Outcome:
+    nodeid: str
+    status: str = PASSED
+    doc: tuple[str, str] | None = None
+    checks: tuple[str, ...] = ()
+    interpretations: tuple[str, ...] = ()
+    message: str = ""
+    phases: list[str] = field(default_factory=list)
+
+    @property
+    def non_strict(self) -> bool:
+        return self.status == FAILED and bool(self.interpretations)
+
+
+def marker_data(item: pytest.Item) -> dict:
+    doc = item.get_closest_marker("doc")
+    interpretations = [i for m in item.iter_markers("interpretation") for i in m.args]
+    checks = [k for m in item.iter_markers("check") for k in m.args]
+    return {"doc": list(doc.args[:2]) if doc and len(doc.args) >= 2 else None,
+            "checks": sorted(set(checks)), "interpretations": sorted(set(interpretations))}
+
+
+class OutcomeCollector:
+    def __init__(self) -> None:
+        self.outcomes: dict[str, Outcome] = {}
+
+    def record(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "pulse", None) or {}
+        outcome = self.outcomes.setdefault(report.nodeid, Outcome(report.nodeid))
+        if data.get("doc"):
+            outcome.doc = tuple(data["doc"])
+        outcome.checks = tuple(data.get("checks") or outcome.checks)
+        outcome.interpretations = tuple(data.get("interpretations") or outcome.interpretations)
+        outcome.phases.append(f"{report.when}:{report.outcome}")
+        status = phase_status(report)
+        if status is not None and rank(status) > rank(outcome.status):
+            outcome.status = status
+            outcome.message = short_message(report)
+
+    @property
+    def conformance_run(self) -> bool:
+        """True when the run included conformance cases (a doc marker), not only the project's own tests."""
+        return any(o.doc for o in self.outcomes.values())
+
+
+def phase_status(report: pytest.TestReport) -> str | None:
+    if "[XPASS(strict)]" in str(report.longrepr or ""):
+        return XPASS_STRICT
+    if hasattr(report, "wasxfail"):
+        return XFAILED if report.skipped else XPASSED
+    if report.failed:
+        return FAILED
+    if report.skipped:
+        return SKIPPED
+    return PASSED if report.when == "call" else None
+
+
+def rank(status: str) -> int:
+    return [PASSED, XPASSED, SKIPPED, XFAILED, FAILED, XPASS_STRICT].index(status)
+
+
+def short_message(report: pytest.TestReport) -> str:
+    text = str(report.longrepr or "")
+    lines = [line for line in text.splitlines() if line.startswith("E ")] or text.splitlines()[-1:]
+    return " ".join(line.removeprefix("E").strip() for line in lines[:3])[:400]
+
+
+COLLECTOR = pytest.StashKey[OutcomeCollector]()
+
+
+def collector(config: pytest.Config) -> OutcomeCollector:
+    if COLLECTOR not in config.stash:
+        config.stash[COLLECTOR] = OutcomeCollector()
+    return config.stash[COLLECTOR]
+
+
+def is_controller(config: pytest.Config) -> bool:
+    """False on an xdist worker: only the controller (or a plain run) writes reports."""
+    return not hasattr(config, "workerinput")
+
+
+def env_name(config: pytest.Config) -> str:
+    return config.getoption("--env", default=None) or "local"
+
+
+def reports_dir(config: pytest.Config) -> Path | None:
+    """Where this run's per-environment reports go; None for runs with a switched-in fault (mutation runs must
+    not overwrite the environment's reports)."""
+    if config.getoption("--fault", default=None):
+        return None
+    chosen = config.getoption("--pulse-reports", default=None)
+    return Path(chosen) if chosen else ROOT / "reports" / env_name(config)
+
+
+def allure_dir(config: pytest.Config) -> Path | None:
+    chosen = getattr(config.option, "allure_report_dir", None)
+    return Path(chosen) if chosen else None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("pulse").addoption(
+        "--pulse-reports", metavar="DIR", help="directory for matrix.json and gate.json (default reports/<env>)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unknown = sorted({f"{item.nodeid}: {kind}" for item in items for m in item.iter_markers("check")
+                      for kind in m.args if kind not in CHECK_KINDS})
+    if unknown:
+        raise pytest.UsageError(f"check(...) takes {', '.join(CHECK_KINDS)}; received:\n  " + "\n  ".join(unknown))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    outcome.get_result().pulse = marker_data(item)
+
+
+class Recorder:
+    """Registered on the controller only: it sees every test's reports, workers' included."""
+
+    def __init__(self, outcomes: OutcomeCollector) -> None:
+        self.outcomes = outcomes
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.outcomes.record(report)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if is_controller(config):
+        config.pluginmanager.register(Recorder(collector(config)), "pulse-outcome-recorder")

@@ -1,0 +1,155 @@
+"""The regression gate: a reviewed list of known failures per environment decides what fails the run.
+
+``spec/known_failures/<env>.toml`` lists cases that are known to fail on that environment::
+
+    [[failure]]
+    case = "suites/trading/test_private_buy.py::test_fok_never_partially_fills[ws]"   # or without [..]: all params
+    reason = "FOK remainder rests on the book"
+    ticket = "https://tracker.example/PULSE-123"
+
+The plugin is always on. A listed case runs as a strict xfail: when it fails it is *reported* (as a known
+failure) but does not fail the run; when it starts passing the run fails until its entry is removed; any
+failure not listed is a *new* failure and fails the run. The verdict and the lists are printed at the end of the
+run, written to ``reports/<env>/gate.json`` and attached to the Allure report.
+"""
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness import report
+from harness.outcomes import (
+    FAILED,
+    ROOT,
+    XFAILED,
+    XPASS_STRICT,
+    OutcomeCollector,
+    allure_dir,
+    collector,
+    env_name,
+    is_controller,
+    reports_dir,
+)
+
+REQUIRED_FIELDS = ("case", "reason", "ticket")
+
+
+@dataclass(frozen=True)
+class KnownFailure:
+    case: str
+    reason: str
+    ticket: str
+
+    def matches(self, nodeid: str) -> bool:
+        return nodeid == self.case or ("[" not in self.case and nodeid.split("[", 1)[0] == self.case)
+
+
+def load_known_failures(path: Path) -> list[KnownFailure]:
+    if not path.exists():
+        return []
+    with open(path, "rb") as handle:
+        entries = tomllib.load(handle).get("failure", [])
+    known = []
+    for number, entry in enumerate(entries, 1):
+        missing = [f for f in REQUIRED_FIELDS if not str(entry.get(f, "")).strip()]
+        if missing:
+            raise pytest.UsageError(f"{path}: [[failure]] #{number} lacks {', '.join(missing)} "
+                                    "(every known failure needs the case id, a reason and a ticket link)")
+        known.append(KnownFailure(*(str(entry[f]).strip() for f in REQUIRED_FIELDS)))
+    return known
+
+
+def known_failures_path(config: pytest.Config) -> Path:
+    chosen = config.getoption("--known-failures", default=None)
+    return Path(chosen) if chosen else ROOT / "spec" / "known_failures" / f"{env_name(config)}.toml"
+
+
+def match(known: list[KnownFailure], nodeid: str) -> KnownFailure | None:
+    return next((k for k in known if k.matches(nodeid)), None)
+
+
+def verdict(outcomes: OutcomeCollector, known: list[KnownFailure]) -> dict:
+    """The gate's verdict from the run's outcomes (controller side)."""
+    new, reported, fixed = [], [], []
+    for outcome in outcomes.outcomes.values():
+        entry = match(known, outcome.nodeid)
+        if outcome.status == FAILED:
+            new.append({"case": outcome.nodeid, "message": outcome.message,
+                        "grade": "non-strict" if outcome.non_strict else "strict"})
+        elif outcome.status == XFAILED and entry:
+            reported.append({"case": outcome.nodeid, "reason": entry.reason, "ticket": entry.ticket})
+        elif outcome.status == XPASS_STRICT and entry:
+            fixed.append({"case": outcome.nodeid, "reason": entry.reason, "ticket": entry.ticket})
+    ran = set(outcomes.outcomes)
+    unused = [k.case for k in known if not any(k.matches(nodeid) for nodeid in ran)]
+    return {"passed": not new and not fixed, "new_failures": new, "known_failures": reported,
+            "known_failures_now_passing": fixed, "entries_not_run": unused}
+
+
+def render(result: dict, source: Path) -> list[str]:
+    lines = [f"regression gate ({source.relative_to(ROOT) if source.is_relative_to(ROOT) else source}): "
+             + ("PASS" if result["passed"] else "FAIL")]
+    for title, key, show in (("new failures (fail the gate)", "new_failures", lambda e: f"{e['case']} [{e['grade']}]"),
+                             ("known failures now passing (remove their entries)", "known_failures_now_passing",
+                              lambda e: f"{e['case']} ({e['ticket']})"),
+                             ("known failures (reported, not gating)", "known_failures",
+                              lambda e: f"{e['case']}: {e['reason']} ({e['ticket']})")):
+        if result[key]:
+            lines.append(f"  {title}: {len(result[key])}")
+            lines += [f"    {show(entry)}" for entry in result[key]]
+    if result["entries_not_run"]:
+        lines.append(f"  entries whose case did not run here: {len(result['entries_not_run'])}")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- plugin
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("pulse").addoption(
+        "--known-failures", metavar="TOML", help="the reviewed known failures (default spec/known_failures/<env>.toml)")
+
+
+KNOWN = pytest.StashKey[list[KnownFailure]]()
+RESULT = pytest.StashKey[dict]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[KNOWN] = load_known_failures(known_failures_path(config))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        entry = match(config.stash[KNOWN], item.nodeid)
+        if entry:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"known failure: {entry.reason} ({entry.ticket})"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if not is_controller(config):
+        return
+    result = verdict(collector(config), config.stash[KNOWN])
+    config.stash[RESULT] = result
+    target = reports_dir(config)
+    if target is None or not collector(config).conformance_run:
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "gate.json").write_text(json.dumps(result, indent=1) + "\n")
+    results = allure_dir(config)
+    if results:
+        text = "\n".join(render(result, known_failures_path(config))) + "\n"
+        report.write_allure_result(
+            results, f"Regression gate ({env_name(config)})", "passed" if result["passed"] else "failed", text,
+            {"gate.txt": (text, "text/plain"), "gate.json": (json.dumps(result, indent=1), "application/json")},
+            {"epic": "Reports", "feature": "Regression gate", "suite": "Reports"})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    result = config.stash.get(RESULT, None)
+    if result is None:
+        return
+    terminalreporter.section("regression gate")
+    for line in render(result, known_failures_path(config)):
+        terminalreporter.write_line(line)

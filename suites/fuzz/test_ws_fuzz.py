@@ -1,0 +1,148 @@
+"""The same schemas over the WebSocket: valid and invalid params to every JSON-RPC method of the 30 operations.
+
+Doc (I-05, I-06): over WS each method answers a JSON-RPC 2.0 reply: `result` is the operation's documented 200
+model (I-01), an error is `{"code", "message", "data": {"reason", "status"}}`; invalid params are -32602.
+Params come from schemathesis strategies of the operation's request schema (``params`` of an envelope body,
+the bare body otherwise, the query of public/auth); the oracle is the params schema itself.
+"""
+
+import json
+import queue
+from functools import cache
+
+import jsonschema
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from schemathesis import GenerationMode
+
+from harness.masking import masked_json
+from suites.fuzz import pulse_checks
+from suites.fuzz.conftest import DATABASE_DIR, EXAMPLES_PER_OPERATION, load_spec, profile_name
+from suites.fuzz.shaping import shape_positive_case
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.interpretation("I-05", "I-180")]
+
+SPEC = load_spec()
+OPERATIONS = [(path, verb, item["x-jsonrpc-method"]) for path, verbs in SPEC["paths"].items()
+              for verb, item in verbs.items()]
+INVALID_PARAMS_CODE = -32602  # JSON-RPC 2.0 (I-05)
+WS_EXAMPLES_FRACTION = 0.5  # the WS pass reuses the HTTP budget at a smaller share: it exercises the same schemas
+
+
+@cache
+def ws_schema():
+    return schemathesis.openapi.from_dict(load_spec())
+
+
+def spec_validator(pointer: str) -> jsonschema.Draft202012Validator:
+    """A validator for the schema at ``pointer`` inside the spec (its internal $refs resolve)."""
+    return jsonschema.Draft202012Validator({**SPEC, "$ref": pointer})
+
+
+def escape(path: str) -> str:
+    return path.replace("~", "~0").replace("/", "~1")
+
+
+@cache
+def params_validator(path: str, verb: str) -> jsonschema.Draft202012Validator:
+    operation = SPEC["paths"][path][verb]
+    if verb == "get":  # public/auth: the query parameters are the params
+        return spec_validator("#/components/schemas/pulse.AuthParams")
+    body = operation["requestBody"]
+    if "$ref" in body:
+        body = SPEC["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[1]]
+    schema_ref = body["content"]["application/json"]["schema"]["$ref"]
+    if operation["x-jsonrpc-method"] in pulse_checks.ENVELOPE_METHODS:
+        schema_ref += "/allOf/1/properties/params"
+    return spec_validator(schema_ref)
+
+
+@cache
+def result_validator(path: str, verb: str) -> jsonschema.Draft202012Validator:
+    response = SPEC["paths"][path][verb]["responses"]["200"]
+    if "$ref" in response:
+        return spec_validator(response["$ref"] + "/content/application~1json/schema")
+    return spec_validator(f"#/paths/{escape(path)}/{verb}/responses/200/content/application~1json/schema")
+
+
+def ws_params(case, method: str):
+    """The JSON-RPC params a generated HTTP case stands for."""
+    if case.operation.method.lower() == "get":
+        return dict(case.query or {})
+    body = case.body if not isinstance(case.body, schemathesis.core.NotSet) else None
+    if isinstance(body, bytes):  # a non-JSON HTTP body: over WS the closest is a string where an object belongs
+        body = body.decode("latin-1")
+    if method in pulse_checks.ENVELOPE_METHODS:
+        return body.get("params") if isinstance(body, dict) else body
+    return body
+
+
+def send(client, method: str, params, request_id: str) -> dict:
+    """Send params exactly as generated (also non-objects) and return the reply."""
+    client.send_raw(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
+    try:
+        reply = client.unmatched.get(timeout=client.timeout)
+    except queue.Empty:
+        raise AssertionError(f"{method}: no reply within {client.timeout}s; documented one reply per request") from None
+    assert reply.get("id") == request_id, f"{method}: reply id: received {reply.get('id')!r}; sent {request_id!r}"
+    return reply
+
+
+def reply_problem(path: str, verb: str, method: str, params, reply: dict) -> str | None:
+    """Whether the reply is what the spec says for these params (valid → result or a semantic refusal)."""
+    effective = {} if params is None else params  # null params = absent (I-185)
+    valid = params_validator(path, verb).is_valid(effective)
+    if "error" in reply:
+        problem = pulse_checks.jsonrpc_error_problem(reply["error"])
+        if problem:
+            return problem
+        error = reply["error"]
+        problem = pulse_checks.internal_error_problem(error["data"]["status"])
+        if problem:
+            return problem
+        if not valid and error["code"] != INVALID_PARAMS_CODE:
+            return f"error.code: received {error['code']} for params outside the schema; documented -32602 (I-05)"
+        if valid and error["data"]["status"] not in pulse_checks.SEMANTIC_REFUSALS | {pulse_checks.CREDENTIAL_REFUSAL}:
+            return f"error: received {error!r:.300} for schema-valid params; documented a result (I-180)"
+        return None
+    if "result" not in reply:
+        return f"reply: received {sorted(reply)}; documented a result or an error (JSON-RPC 2.0)"
+    if not valid:
+        return "result: received a result for params outside the schema; documented -32602 (I-05)"
+    errors = sorted(result_validator(path, verb).iter_errors(reply["result"]), key=str)
+    if errors:
+        return f"result: {errors[0].message} at {list(errors[0].absolute_path)}; documented the 200 model (I-01)"
+    return pulse_checks.timestamps_problem(reply["result"])
+
+
+@pytest.fixture
+def authorised_ws(ws_client, pulse_env):
+    client = ws_client()
+    client.call("public/auth", pulse_env.accounts["maker"].grant())
+    return client
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
+@pytest.mark.parametrize(("path", "verb", "method"), OPERATIONS, ids=[m for _, _, m in OPERATIONS])
+def test_ws_method_answers_as_documented(path, verb, method, mode, authorised_ws, market, pulse_env, pacer):
+    """Doc: every method replies `result` (its documented model) or a JSON-RPC error; invalid params are -32602."""
+    operation = ws_schema()[path][verb.upper()]
+    budget = max(2, int(EXAMPLES_PER_OPERATION[profile_name(pulse_env)] * WS_EXAMPLES_FRACTION))
+    sent = iter(range(10**9))
+
+    @settings(max_examples=budget, deadline=None, database=DirectoryBasedExampleDatabase(DATABASE_DIR / pulse_env.name),
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def check(case):
+        if mode is GenerationMode.POSITIVE:
+            shape_positive_case(case, market)
+        params = ws_params(case, method)
+        pacer.wait()
+        reply = send(authorised_ws, method, params, f"fuzz-{next(sent)}")
+        problem = reply_problem(path, verb, method, params, reply)
+        assert problem is None, (f"{method} over WS: {problem}\nrequest params: {masked_json(params)}\n"
+                                 f"reply: {masked_json(reply)}")
+
+    check()

@@ -1,0 +1,56 @@
+"""public/get_funding_chart_data (doc section "Market Data"; register I-19)."""
+
+import pytest
+
+from harness.wire_checks import is_ms_timestamp, is_number
+
+pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_funding_chart_data")]
+
+HOUR_MS = 3_600_000
+LENGTH_MS = {"8h": 8 * HOUR_MS, "24h": 24 * HOUR_MS}
+PRICE_FIELDS = ("perp_close", "perp_high", "perp_low", "perp_open", "spot_close", "spot_high", "spot_low", "spot_open")
+
+
+def funding_chart(api, instrument: str, length: str) -> dict:
+    result = api.call("public/get_funding_chart_data", instrument_name=instrument, length=length)
+    assert isinstance(result, dict), f"received {result!r}; documented GetFundingChartDataResponse"
+    return result
+
+
+@pytest.mark.interpretation("I-19")
+@pytest.mark.check("schema")
+def test_chart_fields(pulse, transport, pulse_env):
+    """Doc: GetFundingChartDataResponse: current_payment number, funding_payments [FundingPaymentArray],
+    funding_prices [FundingPriceArray] (perp_*/spot_* numbers, timestamp integer)."""
+    result = funding_chart(pulse("maker", transport), pulse_env.test_instrument, "8h")
+    assert is_number(result.get("current_payment")), f"current_payment: received {result.get('current_payment')!r}"
+    for price in result.get("funding_prices") or []:
+        bad = [f for f in PRICE_FIELDS if not is_number(price.get(f))]
+        assert not bad, f"funding_prices: received {price}; documented numbers for {bad}"
+        assert is_ms_timestamp(price.get("timestamp")), f"funding_prices.timestamp: received {price.get('timestamp')!r}"
+    for payment in result.get("funding_payments") or []:
+        assert is_number(payment.get("payment")), f"funding_payments: received {payment}"
+        assert payment["range_start"] < payment["range_end"], f"funding_payments: received range {payment}"
+
+
+@pytest.mark.interpretation("I-19", "I-164")
+@pytest.mark.check("semantics")
+@pytest.mark.parametrize("length", list(LENGTH_MS))
+def test_length_bounds_the_period(pulse, transport, pulse_env, length):
+    """Doc: "length body string true Specifies time period. 8h - 8 hours, 24h - 24 hours, 1m - 1 month"."""
+    api = pulse("maker", transport)
+    now = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)["timestamp"]
+    result = funding_chart(api, pulse_env.test_instrument, length)
+    oldest_allowed = now - LENGTH_MS[length] - HOUR_MS  # one funding period of slack at the start
+    too_old = [p["timestamp"] for p in result["funding_prices"] if p["timestamp"] < oldest_allowed]
+    assert not too_old, (f"length={length}: received funding prices from {too_old[:3]}...; documented the last "
+                         f"{length} before {now}")
+    assert result["funding_prices"], f"length={length}: received no funding prices for a perpetual"
+
+
+@pytest.mark.check("negative")
+def test_unknown_length_is_refused(pulse, transport, pulse_env):
+    """Doc: "8h - 8 hours, 24h - 24 hours, 1m - 1 month"."""
+    error = pulse("maker", transport).error_of("public/get_funding_chart_data",
+                                               instrument_name=pulse_env.test_instrument, length="7d")
+    assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"

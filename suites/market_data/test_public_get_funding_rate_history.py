@@ -1,0 +1,34 @@
+"""public/get_funding_rate_history (doc section "Market Data"; register I-19)."""
+
+import pytest
+
+from harness.wire_checks import is_number
+
+pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_funding_rate_history")]
+
+HOUR_MS = 3_600_000
+
+
+@pytest.mark.interpretation("I-19")
+@pytest.mark.check("schema", "semantics")
+def test_history_within_the_window(pulse, transport, pulse_env):
+    """Doc: "end_timestamp ... End timestamp", "start_timestamp ... Start timestamp"; entries
+    GetFundingRateHistoryResponse (current_payment, funding_payments, funding_prices)."""
+    api = pulse("maker", transport)
+    now = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)["timestamp"]
+    start, end = now - 6 * HOUR_MS, now
+    history = api.call("public/get_funding_rate_history", instrument_name=pulse_env.test_instrument,
+                       start_timestamp=start, end_timestamp=end)
+    assert isinstance(history, list) and history, f"received {history!r}; documented the funding history of 6 hours"
+    for entry in history:
+        assert is_number(entry.get("current_payment")), f"current_payment: received {entry!r}"
+        stamps = [p.get("timestamp") for p in entry.get("funding_prices") or []]
+        outside = [t for t in stamps if not (start - HOUR_MS <= t <= end)]
+        assert not outside, f"received funding prices at {outside}; documented the window {start}..{end} (ms, I-19)"
+
+
+@pytest.mark.check("negative")
+def test_unknown_instrument_is_refused(pulse, transport):
+    """Doc: "instrument_name body string false Instrument name"."""
+    error = pulse("maker", transport).error_of("public/get_funding_rate_history", instrument_name="PULSE-SUITE-NO-SUCH")
+    assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"

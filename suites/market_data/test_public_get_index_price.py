@@ -1,0 +1,33 @@
+"""public/get_index_price (doc section "Market Data"; register I-41)."""
+
+import pytest
+
+from harness.wire_checks import is_number
+
+pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_index_price")]
+
+
+@pytest.mark.interpretation("I-41")
+@pytest.mark.check("schema")
+def test_index_price_is_a_positive_number(pulse, transport, pulse_env):
+    """Doc: "200 OK IndexPrice number" (example 0): a bare number."""
+    price = pulse("maker", transport).call("public/get_index_price", index_name=pulse_env.index_name)
+    assert is_number(price), f"received {price!r} ({type(price).__name__}); documented IndexPrice number"
+    assert price > 0, f"received {price}; an index price is positive"
+
+
+@pytest.mark.check("semantics")
+def test_index_price_agrees_with_the_order_book(pulse, pulse_env):
+    """Doc: "This method returns the index price"; the order book's "index_price ... Current index price"."""
+    api = pulse("maker")
+    price = api.call("public/get_index_price", index_name=pulse_env.index_name)
+    book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)
+    assert is_number(price) and abs(price - book["index_price"]) <= 0.01 * book["index_price"], (
+        f"received {price!r}; the order book of {pulse_env.test_instrument} reports index_price {book['index_price']}")
+
+
+@pytest.mark.check("negative")
+def test_unknown_index_is_refused(pulse, transport):
+    """Doc: "index_name body string true Index identifier"."""
+    error = pulse("maker", transport).error_of("public/get_index_price", index_name="pulse_suite_no_such_index")
+    assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"

@@ -1,0 +1,74 @@
+"""Market maker protection: private/set_mmp_config, private/get_mmp_config and what a breach does (doc section
+"Trading": "Set config for MMP - triggers MMP reset"; BuySell `mmp` "Market maker protection")."""
+
+import pytest
+
+from harness.errors import PulseCallError
+from suites.clock import advance_clock
+from suites.far_from_market import far_prices
+from suites.mmp_flow import FROZEN_TIME_S, breach_mmp, mmp_config, quote, switch_mmp_off
+from suites.session.cod_checks import order_state
+
+pytestmark = [pytest.mark.session, pytest.mark.interpretation("I-42", "I-80", "I-135")]
+
+
+@pytest.fixture
+def maker(pulse, pulse_env):
+    api = pulse("maker")
+    yield api
+    switch_mmp_off(api, pulse_env)
+
+
+@pytest.mark.doc("Trading", "private/get_mmp_config")
+def test_set_then_get_returns_the_config(maker, pulse_env):
+    """Doc: set_mmp_config and get_mmp_config both answer models.SetMMPConfig {frozen_time, index_name, interval,
+    quantity_limit}; I-80: the result echoes the stored config."""
+    config = mmp_config(pulse_env)
+    assert maker.call("private/set_mmp_config", **config) == config, "set_mmp_config: the result is not the config"
+    got = maker.call("private/get_mmp_config", index_name=pulse_env.index_name)
+    assert got == config, f"get_mmp_config: received {got}; documented the config just set {config}"
+
+
+@pytest.mark.local_only
+@pytest.mark.doc("Trading", "private/set_mmp_config")
+def test_breach_cancels_the_mmp_orders_only(maker, pulse, pulse_env):
+    """I-42: trades on mmp orders reaching quantity_limit within interval cancel every open mmp order of the index
+    with cancel_reason mmp_trigger; orders without mmp stay."""
+    breach = breach_mmp(maker, pulse("taker"), pulse_env)
+    other = order_state(maker, breach.other["order_id"])
+    assert (other["order_state"], other.get("cancel_reason")) == ("cancelled", "mmp_trigger"), (
+        f"the other mmp order: received {other['order_state']!r} / {other.get('cancel_reason')!r}; "
+        f"documented cancelled / 'mmp_trigger' (I-42)")
+    bystander = order_state(maker, breach.bystander["order_id"])
+    assert bystander["order_state"] == "open", (
+        f"an order without mmp: received {bystander['order_state']!r} {bystander.get('cancel_reason')!r}; "
+        f"documented untouched by MMP")
+
+
+@pytest.mark.local_only
+@pytest.mark.doc("Trading", "private/set_mmp_config")
+def test_quoting_stays_frozen_until_frozen_time_has_passed(maker, pulse, control, tokens, pulse_env):
+    """I-42: after a breach new mmp orders are rejected until frozen_until (frozen_time seconds later); then
+    quoting resumes. Orders without mmp are not frozen."""
+    breach_mmp(maker, pulse("taker"), pulse_env)
+    buy, _ = far_prices(maker.call, pulse_env)
+    with pytest.raises(PulseCallError) as refused:
+        quote(maker, pulse_env, "buy", buy)
+    assert refused.value.status in range(1, 14), f"frozen mmp order: received {refused.value}"
+    quote(maker, pulse_env, "buy", buy, mmp=False)  # not an mmp order: accepted while frozen
+    advance_clock(control, tokens, FROZEN_TIME_S - 1)
+    with pytest.raises(PulseCallError):
+        quote(maker, pulse_env, "buy", buy)
+    advance_clock(control, tokens, 2)
+    resumed = quote(maker, pulse_env, "buy", buy)
+    assert resumed["order_state"] == "open", f"mmp order after frozen_time: received {resumed}; documented accepted"
+
+
+@pytest.mark.local_only
+@pytest.mark.doc("Trading", "private/set_mmp_config")
+def test_set_mmp_config_resets_a_freeze(maker, pulse, pulse_env):
+    """Doc: "Set config for MMP - triggers MMP reset": setting the config again lifts the freeze at once."""
+    breach_mmp(maker, pulse("taker"), pulse_env)
+    maker.call("private/set_mmp_config", **mmp_config(pulse_env))
+    buy, _ = far_prices(maker.call, pulse_env)
+    assert quote(maker, pulse_env, "buy", buy)["order_state"] == "open", "mmp order after the reset was refused"

@@ -1,0 +1,73 @@
+"""public/set_heartbeat (doc section "Market Data": "This method sets the heartbeat subscription.")."""
+
+import queue
+
+import pytest
+
+from harness.errors import PulseCallError
+from suites.clock import advance_clock
+
+pytestmark = [pytest.mark.session, pytest.mark.doc("Market Data", "public/set_heartbeat"),
+              pytest.mark.interpretation("I-43", "I-133")]
+
+OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
+INTERVAL_S = 10
+ACCEPTED_INTERVALS = [10, 11, 60, 3600]  # I-43: 10..3600 seconds
+REFUSED_INTERVALS = [0, 9, 3601, -10, 10.5, "30", None]
+PERIODS_BEFORE_CLOSE = 4  # I-43: a test_request unanswered for one more interval closes the connection
+
+
+@pytest.mark.interpretation("I-07")
+@pytest.mark.parametrize("interval", ACCEPTED_INTERVALS)
+def test_interval_within_bounds_is_ok(ws_client, interval):
+    """Doc: "interval query integer true Interval in seconds"; result connection.Message ok (I-07)."""
+    result = ws_client().call("public/set_heartbeat", {"interval": interval})
+    assert result == OK_MESSAGE, f"set_heartbeat({interval}): received {result!r}; documented {OK_MESSAGE}"
+
+
+@pytest.mark.parametrize("interval", REFUSED_INTERVALS, ids=repr)
+def test_interval_out_of_bounds_is_invalid_params(ws_client, interval):
+    """I-43: "interval 10..3600" (integer seconds); anything else is invalid params (-32602)."""
+    with pytest.raises(PulseCallError) as refused:
+        ws_client().call("public/set_heartbeat", {"interval": interval})
+    assert refused.value.code == -32602, f"code: received {refused.value.code}; documented -32602 invalid params"
+
+
+def next_beat(ws, timeout: float = 2.0) -> dict:
+    try:
+        return ws.heartbeats.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"no heartbeat message within {timeout}s after the interval passed; I-43 reads one "
+                             f"every interval") from None
+
+
+@pytest.mark.local_only
+def test_heartbeat_then_test_request_on_an_idle_connection(ws_client, control, tokens):
+    """I-43: every interval the gateway sends {"method":"heartbeat","params":{"type":"heartbeat"}} if the client
+    sent anything during it, else {"type":"test_request"}; a client that answers stays connected."""
+    ws = ws_client()
+    ws.call("public/set_heartbeat", {"interval": INTERVAL_S})
+    kinds = []
+    for _ in range(PERIODS_BEFORE_CLOSE):
+        advance_clock(control, tokens, INTERVAL_S)
+        beat = next_beat(ws)
+        assert beat.get("jsonrpc") == "2.0" and beat.get("method") == "heartbeat", (
+            f"received {beat}; I-43 reads a JSON-RPC notification with method 'heartbeat'")
+        kinds.append(beat["params"]["type"])
+    assert kinds[0] == "heartbeat", f"first beat after set_heartbeat: received {kinds[0]!r}; documented 'heartbeat'"
+    assert "test_request" in kinds, f"beats on an idle connection: received {kinds}; documented a test_request"
+    ws.call("public/test", {})
+    assert not ws.closed, f"a client that answers test_request was disconnected (code {ws.close_code})"
+
+
+@pytest.mark.local_only
+def test_client_that_ignores_test_request_is_disconnected(ws_client, control, tokens):
+    """I-43: "a test_request unanswered for one more interval closes the connection"."""
+    ws = ws_client(answer_test_requests=False)
+    ws.call("public/set_heartbeat", {"interval": INTERVAL_S})
+    for _ in range(PERIODS_BEFORE_CLOSE):
+        advance_clock(control, tokens, INTERVAL_S)
+        if ws.wait_closed(0.5):
+            return
+    raise AssertionError(f"a client that never answered test_request is still connected after "
+                         f"{PERIODS_BEFORE_CLOSE} intervals; I-43 reads: closed one interval after the test_request")

@@ -1,0 +1,41 @@
+"""deribit_price_index.{index_name} (doc section "Subscription": "Provides information about current value (price)
+for Deribit Index."; models.PriceNotification)."""
+
+import pytest
+
+from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok, wait_for
+
+pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "deribit_price_index.{index_name}"),
+              pytest.mark.interpretation("I-45", "I-46")]
+
+
+def test_current_value_on_subscribe_equals_get_index_price(ws_client, rest, pulse_env):
+    """I-45: "deribit_price_index: current value on subscribe"; I-46: index_name is the index (btc_usd)."""
+    channel = channels_for(pulse_env)["deribit_price_index"]
+    ws = ws_client()
+    subscribe_is_ok(ws, "public/subscribe", [channel])
+    first = ws.next_notification(channel, timeout=5)
+    notification_conforms(channel, first)
+    assert first["index_name"] == pulse_env.index_name, (
+        f"index_name: received {first['index_name']!r}; I-46 reads the channel's index {pulse_env.index_name!r}")
+    index = rest.call("public/get_index_price", {"index_name": pulse_env.index_name})
+    assert abs(first["price"] - index) <= 0.01 * index, (
+        f"price: received {first['price']}; public/get_index_price says {index}")
+
+
+@pytest.mark.local_only
+def test_a_price_move_is_notified(ws_client, control, pulse_env, rest):
+    """I-45: "then on change" - moving the index sends the new price."""
+    channel = channels_for(pulse_env)["deribit_price_index"]
+    ws = ws_client()
+    subscribe_is_ok(ws, "public/subscribe", [channel])
+    before = ws.next_notification(channel, timeout=5)["price"]
+    moved = before + 125.0
+    control.set_index_price(pulse_env.index_name, moved)
+    try:
+        notified = wait_for(ws, channel, lambda got: any(n["price"] == moved for n in got), timeout=3,
+                            what=f"the new price {moved}")
+    finally:
+        control.set_index_price(pulse_env.index_name, before)
+    for notification in notified:
+        notification_conforms(channel, notification)

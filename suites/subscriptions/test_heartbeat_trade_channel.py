@@ -1,0 +1,34 @@
+"""heartbeat_trade (doc section "Subscription": "This notification contains information about trade status, such as
+"active" or "inactive"."; user.HeartbeatTrade)."""
+
+import pytest
+
+from suites.clock import advance_clock
+from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok
+
+pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "heartbeat_trade"),
+              pytest.mark.interpretation("I-45", "I-64")]
+
+PERIOD_S = 10  # I-45: "heartbeat_trade: on subscribe and every 10 s"
+
+
+def test_status_on_subscribe(ws_client, pulse_env):
+    """I-64: status_trade is "active" or "inactive"; I-45: sent on subscribe."""
+    ws = ws_client()
+    subscribe_is_ok(ws, "public/subscribe", ["heartbeat_trade"])
+    notification_conforms("heartbeat_trade", ws.next_notification("heartbeat_trade", timeout=5))
+
+
+@pytest.mark.local_only
+def test_sent_every_ten_seconds(ws_client, control, tokens, pulse_env):
+    """I-45: "every 10 s" - each 10 s of gateway time brings one notification."""
+    channel = channels_for(pulse_env)["heartbeat_trade"]
+    ws = ws_client()
+    subscribe_is_ok(ws, "public/subscribe", [channel])
+    ws.next_notification(channel, timeout=5)
+    for period in range(2):
+        advance_clock(control, tokens, PERIOD_S)
+        try:
+            notification_conforms(channel, ws.next_notification(channel, timeout=2))
+        except AssertionError as exc:
+            raise AssertionError(f"period {period + 1}: {exc}; I-45 reads one notification every {PERIOD_S} s") from None

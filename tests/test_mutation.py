@@ -1,0 +1,134 @@
+"""The mutation harness: command line, parsing of the first failing test, verdicts, gate and reports."""
+
+import json
+
+import pytest
+
+from harness import mutation
+from harness.mutation import ERROR, KILLED, SURVIVED, TIMEOUT, Fault
+
+FAULTS = [Fault("caught_bug", "fields", "a bug the suite catches", "wallet"),
+          Fault("hidden_bug", "queries", "a bug nobody checks", "market_data"),
+          Fault("slow_bug", "auth", "a bug that hangs the run", "auth"),
+          Fault("orphan_bug", "auth", "markers that select nothing", "no_such_marker")]
+
+SUMMARY_OUTPUT = """\
+..F
+=========================== short test summary info ============================
+FAILED suites/wallet/test_private_get_positions.py::test_currency_filter - AssertionError: currency=ETH: rec...
+!!!!!!!!!!!!!!!!!!!!!!!!!! stopping after 1 failures !!!!!!!!!!!!!!!!!!!!!!!!!!!
+1 failed, 16 passed, 331 deselected in 1.66s
+"""
+
+
+def fake_runner(command: list[str], timeout: float):
+    """Plays pytest: the fault named after --fault decides the exit status."""
+    fault = command[command.index("--fault") + 1] if "--fault" in command else None
+    if fault == "caught_bug":
+        return 1, SUMMARY_OUTPUT, False
+    if fault == "slow_bug":
+        return None, "....", True
+    if fault == "orphan_bug":
+        return 5, "348 deselected in 0.2s", False
+    return 0, "17 passed in 1.0s", False
+
+
+def test_command_keeps_strict_markers_and_isolates_reports(tmp_path):
+    command = mutation.pytest_command("trading or wallet", ["fok_fills"], tmp_path / "j.xml", ["-x"])
+    assert command[1:3] == ["-m", "pytest"]
+    assert command[command.index("-m", 3) + 1] == "trading or wallet"
+    assert command[command.index("--fault") + 1] == "fok_fills"
+    assert "-o" in command and "addopts=" in command and "--strict-markers" in command
+    assert f"--junitxml={tmp_path / 'j.xml'}" in command and "no:allure_pytest" in command
+    assert command[-1] == "-x"
+
+
+def test_first_failure_from_the_short_summary():
+    assert mutation.first_failure(SUMMARY_OUTPUT) == "suites/wallet/test_private_get_positions.py::test_currency_filter"
+    assert mutation.first_failure("ERROR suites/a/test_b.py::test_c[ws] - fixture failed\n") == "suites/a/test_b.py::test_c[ws]"
+    assert mutation.first_failure("3 passed in 0.1s") is None
+
+
+def test_first_failure_falls_back_to_junit(tmp_path):
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuites><testsuite><testcase classname="suites.auth.test_public_auth" name="test_ok[http]"/>'
+        '<testcase classname="suites.auth.test_public_auth" name="test_bad[ws]"><failure message="x"/></testcase>'
+        '</testsuite></testsuites>')
+    assert mutation.first_failure("no summary here", junit) == "suites/auth/test_public_auth.py::test_bad[ws]"
+    junit.write_text("<not-xml")
+    assert mutation.first_failure("", junit) is None
+
+
+@pytest.mark.parametrize(("returncode", "timed_out", "status"),
+                         [(1, False, KILLED), (0, False, SURVIVED), (None, True, TIMEOUT), (5, False, ERROR),
+                          (2, False, ERROR), (4, False, ERROR)])
+def test_classify(returncode, timed_out, status):
+    assert mutation.classify(returncode, timed_out) == status
+
+
+def test_campaign_records_every_fault_in_catalogue_order():
+    lines: list[str] = []
+    outcomes = mutation.run_campaign(FAULTS, jobs=2, timeout=5, runner=fake_runner, echo=lines.append)
+    assert [o.fault for o in outcomes] == [f.name for f in FAULTS]
+    by_name = {o.fault: o for o in outcomes}
+    assert by_name["caught_bug"].status == KILLED
+    assert by_name["caught_bug"].first_failure == "suites/wallet/test_private_get_positions.py::test_currency_filter"
+    assert by_name["hidden_bug"].status == SURVIVED and by_name["hidden_bug"].first_failure is None
+    assert by_name["slow_bug"].status == TIMEOUT and "within 5s" in by_name["slow_bug"].detail
+    assert by_name["orphan_bug"].status == ERROR and "no test selected by -m 'no_such_marker'" in by_name["orphan_bug"].detail
+    assert len(lines) == 4 and all(line.startswith("[") and "/4]" in line for line in lines)
+    assert any("killed" in line and "caught_bug" in line and "by suites/wallet" in line for line in lines)
+
+
+def test_summary_score_and_markdown():
+    outcomes = mutation.run_campaign(FAULTS, jobs=1, timeout=5, runner=fake_runner, echo=lambda line: None)
+    summary = mutation.summarise(outcomes, 12.34, {"failures": 0, "failed": [], "seconds": 3.0, "exit_status": 0})
+    assert summary["killed"] == 1 and summary["score"] == 0.25
+    assert summary["survived"] == ["hidden_bug"] and summary["timeout"] == ["slow_bug"]
+    assert summary["error"] == ["orphan_bug"]
+    json.dumps(summary)  # the report is plain JSON
+    markdown = mutation.render_markdown(summary)
+    assert "| `hidden_bug` | queries | `market_data` | survived |" in markdown
+    assert "Score **1/4**" in markdown and "no false alarm" in markdown
+
+
+def summary_with(statuses: dict[str, str], clean_failures: list[str] | None) -> dict:
+    outcomes = [mutation.Outcome(name, "a", "m", status, None, 1.0) for name, status in statuses.items()]
+    clean = None if clean_failures is None else {"failures": len(clean_failures), "failed": clean_failures,
+                                                 "seconds": 1.0, "exit_status": 1 if clean_failures else 0}
+    return mutation.summarise(outcomes, 1.0, clean)
+
+
+def test_gate_passes_when_every_fault_is_killed_and_the_clean_run_is_green():
+    passed, reasons = mutation.gate_verdict(summary_with({"a": KILLED, "b": KILLED}, []))
+    assert passed and reasons == []
+
+
+@pytest.mark.parametrize(("statuses", "clean", "reason"), [
+    ({"a": KILLED, "b": SURVIVED}, [], "1 fault(s) survived: b"),
+    ({"a": TIMEOUT}, [], "1 fault(s) timeout: a"),
+    ({"a": ERROR}, [], "1 fault(s) error: a"),
+    ({"a": KILLED}, ["suites/x.py::test_y"], "false alarm: the clean gateway failed suites/x.py::test_y"),
+    ({"a": KILLED}, None, "the clean suite was not run"),
+])
+def test_gate_fails_on_a_survivor_or_a_false_alarm(statuses, clean, reason):
+    passed, reasons = mutation.gate_verdict(summary_with(statuses, clean))
+    assert not passed and reason in reasons
+
+
+def test_clean_run_counts_failures_as_false_alarms():
+    def failing(command, timeout):
+        assert "--fault" not in command and command[command.index("-n") + 1] == "2"
+        return 1, "FAILED suites/a.py::test_b - boom\nFAILED suites/a.py::test_c\n2 failed", False
+    clean = mutation.run_clean(timeout=10, workers=2, runner=failing)
+    assert clean["failures"] == 2 and clean["failed"] == ["suites/a.py::test_b", "suites/a.py::test_c"]
+    assert mutation.run_clean(timeout=10, workers=2, runner=lambda c, t: (0, "9 passed", False))["failures"] == 0
+    crashed = mutation.run_clean(timeout=10, workers=2, runner=lambda c, t: (3, "INTERNALERROR", False))
+    assert crashed["failures"] == 1 and "exit status 3" in crashed["failed"][0]
+
+
+def test_catalogue_has_markers_for_every_fault():
+    catalogue = mutation.load_catalogue()
+    assert len(catalogue) >= 20 and all(f.markers and f.area and f.description for f in catalogue)
+    assert len({f.name for f in catalogue}) == len(catalogue)
