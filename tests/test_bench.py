@@ -139,16 +139,19 @@ def test_timed_run_counts_the_child_cpu_time():
 
 def test_mutation_figures_come_from_the_report(tmp_path):
     report = tmp_path / "mutation.json"
-    report.write_text(json.dumps({"wall_time_s": 412.0, "mutants": [
-        {"name": "a", "status": "killed", "time_to_kill_s": 3.0},
-        {"name": "b", "status": "killed", "time_to_kill_s": 9.0},
-        {"name": "c", "status": "survived", "time_to_kill_s": 100.0},
-        {"name": "d", "killed": True, "time_to_kill_s": 5.0},
+    report.write_text(json.dumps({"faults": 4, "killed": 3, "wall_seconds": 412.0, "outcomes": [
+        {"fault": "a", "status": "killed", "seconds": 3.0},
+        {"fault": "b", "status": "killed", "seconds": 9.0},
+        {"fault": "c", "status": "survived", "seconds": 100.0},
+        {"fault": "d", "status": "killed", "seconds": 5.0},
     ]}))
     rows, details = mutation(False, noop, report=report)
     assert [(row.metric, row.value, row.status) for row in rows] == [
-        ("campaign wall time", 412.0, "met"), ("median time to kill", 5.0, "")]
-    assert details["found"] is True
+        ("campaign wall time", 412.0, "met"), ("median time to kill", 5.0, ""), ("faults killed", 3.0, "")]
+    assert rows[2].unit == "of 4" and details["found"] is True
+    report.write_text(json.dumps({"wall_seconds": 700.0, "median_seconds_to_kill": 11.5}))
+    rows, _ = mutation(False, noop, report=report)
+    assert (rows[0].status, rows[1].value) == ("MISSED", 11.5)
 
 
 @pytest.mark.parametrize("content", [None, "{not json", "[]"])
@@ -157,7 +160,7 @@ def test_mutation_is_not_run_without_a_report(tmp_path, content):
     if content is not None:
         report.write_text(content)
     rows, details = mutation(False, noop, report=report)
-    assert [row.status for row in rows] == ["not run", "not run"]
+    assert [row.status for row in rows] == ["not run", "not run", "not run"]
     assert all(row.value is None for row in rows) and details["found"] is False
 
 

@@ -1,4 +1,4 @@
-"""REST fuzzing throughput: ``suites/fuzz`` against the schemathesis CLI on the same spec and the same gateway.
+"""REST fuzzing throughput: the HTTP part of ``suites/fuzz`` against the schemathesis CLI, same spec and gateway.
 
 Both run as child processes against one ``pulse-refgw`` (rate limit lifted), one after the other, with the same
 number of examples per operation (``suites/fuzz``'s ``EXAMPLES_PER_OPERATION["local"]``) and the same phases
@@ -26,6 +26,7 @@ from harness.bench.suite import ROOT, timed_run
 from harness.bench.table import Row, Target
 
 FUZZ_SUITE = ROOT / "suites" / "fuzz"
+HTTP_FUZZ = FUZZ_SUITE / "test_http_fuzz.py"  # the part of suites/fuzz that does what st run does (no WS, no stateful)
 SPEC = ROOT / "spec" / "openapi.yaml"
 LOCAL_MAX_EXAMPLES = 60  # the "local" hypothesis profile: the budget when suites/fuzz states none
 THROUGHPUT_RATIO_TARGET = Target(">=", 1.0)
@@ -74,7 +75,8 @@ def fuzz(quick: bool, progress) -> tuple[list[Row], dict]:
     with bench_gateway() as gateway, tempfile.TemporaryDirectory(prefix="pulse-bench-st-") as scratch:
         progress(f"fuzz: pytest suites/fuzz against {gateway.rest_base} ({examples} examples per operation)")
         suite_run = measure(gateway, [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(FUZZ_SUITE.relative_to(ROOT)),
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            str((HTTP_FUZZ if HTTP_FUZZ.exists() else FUZZ_SUITE).relative_to(ROOT)),
             "--base-url", gateway.rest_base, "--ws-url", gateway.ws_url, *(["-x", "-k", "positive"] if quick else []),
         ], ROOT)
         suite_run["cases"] = suite_run["requests"]
