@@ -80,7 +80,8 @@ def fuzz(quick: bool, progress) -> tuple[list[Row], dict]:
             "--base-url", gateway.rest_base, "--ws-url", gateway.ws_url, *(["-x", "-k", "positive"] if quick else []),
         ], ROOT)
         suite_run["cases"] = suite_run["requests"]
-        progress(f"fuzz: suites/fuzz {suite_run['seconds']:.1f} s, {suite_run['cases']} cases, "
+        progress(f"fuzz: suites/fuzz {suite_run['seconds']:.1f} s ({suite_run['cpu_seconds']:.1f} s CPU), "
+                 f"{suite_run['cases']} cases, "
                  f"{suite_run['requests']} requests ({suite_run['summary']})")
         report = Path(scratch) / "st.json"
         progress(f"fuzz: st run {SPEC.relative_to(ROOT)} -n {examples}")
@@ -95,7 +96,8 @@ def fuzz(quick: bool, progress) -> tuple[list[Row], dict]:
         st_report = json.loads(report.read_text()) if report.exists() else {}
         st_run["cases"] = st_report.get("test_cases", {}).get("generated")
         st_run["running_time_s"] = st_report.get("running_time")
-        progress(f"fuzz: st run {st_run['seconds']:.1f} s, {st_run['cases']} cases, {st_run['requests']} requests")
+        progress(f"fuzz: st run {st_run['seconds']:.1f} s ({st_run['cpu_seconds']:.1f} s CPU), {st_run['cases']} cases, "
+                 f"{st_run['requests']} requests")
     rates = {name: {"cases_per_s": rate(run["cases"], run["seconds"]) if run["cases"] is not None else None,
                     "requests_per_s": rate(run["requests"], run["seconds"])}
              for name, run in (("suite", suite_run), ("st", st_run))}
@@ -106,7 +108,10 @@ def fuzz(quick: bool, progress) -> tuple[list[Row], dict]:
             "x", THROUGHPUT_RATIO_TARGET),
         Row("fuzz", "suites/fuzz / st run (requests/s)",
             ratio(rates["suite"]["requests_per_s"], rates["st"]["requests_per_s"]), "x"),
+        Row("fuzz", "client CPU per case: suites/fuzz / st run",
+            ratio(ratio(suite_run["cpu_seconds"], suite_run["cases"]), ratio(st_run["cpu_seconds"], st_run["cases"])), "x",
+            note="above 1: the suite's own per-case work (start-up, spec loading, checks, shaping)"),
     ]
-    keep = ("seconds", "exit_code", "summary", "cases", "requests", "running_time_s")
+    keep = ("seconds", "cpu_seconds", "exit_code", "summary", "cases", "requests", "running_time_s")
     return rows, {"examples_per_operation": examples, "rates": rates,
                   "suite": {k: suite_run.get(k) for k in keep}, "st": {k: st_run.get(k) for k in keep}}
