@@ -1,29 +1,31 @@
 """The documented JSON-RPC methods, as the suite needs to know them to build requests."""
 
-# Operations whose documented HTTP body is a JSON-RPC envelope (register I-02).
-ENVELOPE_METHODS = frozenset({
-    "private/buy", "private/sell", "private/edit", "private/cancel", "private/cancel_all",
-    "private/cancel_all_by_instrument", "private/get_account_summary", "private/get_deposits",
-})
+from harness import schema
 
-# Documented under /ws/api/v2 only (register I-06); public/test is Deribit's answer to test_request (I-43).
-WS_ONLY_METHODS = frozenset({
-    "private/logout", "public/set_heartbeat", "public/disable_heartbeat", "private/get_cancel_on_disconnect",
-    "public/subscribe", "private/subscribe", "public/unsubscribe_all", "private/unsubscribe_all", "public/test",
-})
 
-HTTP_METHODS = (
-    "public/auth", "private/get_instruments", "private/get_tradingview_chart_data", "public/get_delivery_prices",
-    "public/get_funding_chart_data", "public/get_funding_rate_history", "public/get_index_price",
-    "public/last_trades_by_instrument", "private/buy", "private/cancel", "private/cancel_all",
-    "private/cancel_all_by_instrument", "private/disable_cancel_on_disconnect", "private/edit",
-    "private/enable_cancel_on_disconnect", "private/get_mmp_config", "private/get_open_orders_by_instrument",
-    "private/get_order_book", "private/get_order_history_by_instrument", "private/get_order_state",
-    "private/get_order_state_by_label", "private/get_settlement_history_by_currency",
-    "private/get_settlement_history_by_instrument", "private/get_user_trades_by_instrument",
-    "private/get_user_trades_by_order", "private/sell", "private/set_mmp_config", "private/get_account_summary",
-    "private/get_deposits", "private/get_positions",
-)
+def _request_schema_ref(openapi: dict, operation: dict) -> str:
+    body = operation.get("requestBody") or {}
+    if "$ref" in body:
+        body = openapi["components"]["requestBodies"][body["$ref"].rsplit("/", 1)[1]]
+    return body.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+
+
+def _from_spec() -> tuple[tuple[str, ...], frozenset, frozenset, tuple[str, ...]]:
+    """Read the methods and channels from spec/ so that one file says what Pulse documents."""
+    openapi, asyncapi = schema.openapi(), schema.asyncapi()
+    operations = [op for item in openapi["paths"].values() for op in item.values()]
+    http = tuple(op["x-jsonrpc-method"] for op in operations)
+    envelope = frozenset(op["x-jsonrpc-method"] for op in operations
+                         if "Request-models_" in _request_schema_ref(openapi, op))
+    ws = {op["x-jsonrpc-method"] for op in asyncapi["operations"].values() if op.get("x-jsonrpc-method")}
+    channels = tuple(c["address"] for c in asyncapi["channels"].values() if "x-pulse-visibility" in c)
+    return http, envelope, frozenset(ws - set(http)), channels
+
+
+# HTTP_METHODS: the 30 /api/v2 operations. ENVELOPE_METHODS: those whose documented body is a JSON-RPC envelope
+# (I-02). WS_ONLY_METHODS: documented under /ws/api/v2 only (I-06), plus Deribit's public/test (I-43).
+# CHANNELS: the 13 subscription channels, as spec/asyncapi.yaml addresses them.
+HTTP_METHODS, ENVELOPE_METHODS, WS_ONLY_METHODS, CHANNELS = _from_spec()
 
 PRIVATE_HTTP_METHODS = tuple(m for m in HTTP_METHODS if m.startswith("private/"))
 
@@ -47,15 +49,6 @@ SAMPLE_PARAMS: dict[str, dict] = {
     "private/get_user_trades_by_instrument": {"instrument_name": "BTC_USD-PERPETUAL"},
     "private/get_user_trades_by_order": {"order_id": "0" * 24},
 }
-
-# The documented subscription channels ("Subscriptions" section), as the doc writes them.
-CHANNELS = (
-    "book.{instrument_name}.{interval}", "deribit_price_index.{index_name}", "funding_payments.{instrument_name}",
-    "funding_prices.{instrument_name}", "funding_rates.{instrument_name}", "heartbeat_trade",
-    "quote.{instrument_name}", "settlement_prices.{index_name}", "user.changes.{instrument_name}.{interval}",
-    "user.mmp_trigger.{index_name}", "user.orders.{instrument_name}.{interval}",
-    "user.trades.{instrument_name}.{interval}", "user_fee",
-)
 
 # Every documented operation: the HTTP ones and the WS-only ones (public/test is Deribit's, not documented).
 OPERATIONS = HTTP_METHODS + tuple(sorted(WS_ONLY_METHODS - {"public/test"}))

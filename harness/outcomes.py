@@ -103,12 +103,16 @@ def env_name(config: pytest.Config) -> str:
 
 
 def reports_dir(config: pytest.Config) -> Path | None:
-    """Where this run's per-environment reports go; None for runs with a switched-in fault (mutation runs must
-    not overwrite the environment's reports)."""
+    """Where this run's matrix.json and gate.json go: ``--pulse-reports``, else beside the JUnit XML (conftest
+    puts it in ``reports/<env>/``; a run that sends its JUnit elsewhere keeps its reports there too), else
+    ``reports/<env>/``. None for runs with a switched-in fault: they must not overwrite an environment's reports."""
     if config.getoption("--fault", default=None):
         return None
     chosen = config.getoption("--pulse-reports", default=None)
-    return Path(chosen) if chosen else ROOT / "reports" / env_name(config)
+    if chosen:
+        return Path(chosen)
+    junit = getattr(config.option, "xmlpath", None)
+    return Path(junit).resolve().parent if junit else ROOT / "reports" / env_name(config)
 
 
 def allure_dir(config: pytest.Config) -> Path | None:

@@ -47,6 +47,8 @@ class Authenticator:
         grant = params["grant_type"]
         if grant == "client_credentials":
             account = self._account(params)
+            if params.get("client_secret") is None:
+                raise PulseError(INVALID_PARAMS, "client_secret: required for grant_type client_credentials")
             if not _same(str(params.get("client_secret") or ""), account["client_secret"]):
                 raise PulseError(INVALID_CREDENTIALS, "client_id or client_secret is wrong")
             return self._issue(account, uuid.uuid4().hex)

@@ -6,6 +6,7 @@ for faults. The mutation campaign (``pulse-mutation``) runs the suite once per f
 to go red every time.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -178,8 +179,14 @@ def _parse_error_closes(gw: Gateway) -> None:
 def _invalid_params_as_internal(gw: Gateway) -> None:
     def hook(reply: dict, request: dict) -> dict:
         error = reply.get("error")
-        if error and error.get("code") == -32602 and "positional" in error["data"]["reason"]:
+        try:
+            positional = isinstance(json.loads(request["text"]).get("params"), list)
+        except (ValueError, AttributeError):
+            positional = False
+        if error and error.get("code") == -32602 and positional:
             error.update(code=11050, message="internal_error", data={"reason": "list has no get", "status": 12})
+        return reply
+    gw.reply_hooks.append(hook)
 
 # ---------------------------------------------------------------------------------------------- fuzz (HTTP shape)
 def patch_app(name: str, make: Callable[[Callable], Callable]) -> None:

@@ -22,7 +22,7 @@ def test_cell_grades():
 
 def test_channel_features_map_to_their_template():
     assert matrix.canonical_feature("book") == "book.{instrument_name}.{interval}"
-    assert matrix.canonical_feature("user.orders.BTC_USD-PERPETUAL.raw") == "user.orders.{instrument_name}.{interval}"
+    assert matrix.canonical_feature("user.orders.BTC_USD-PERPETUAL.raw") == "user.orders.{instrument_name}.raw"
     assert matrix.canonical_feature("user_fee") == "user_fee"
     assert matrix.canonical_feature("private/buy") == "private/buy"
 

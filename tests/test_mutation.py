@@ -45,7 +45,8 @@ def test_command_keeps_strict_markers_and_isolates_reports(tmp_path):
 
 def test_first_failure_from_the_short_summary():
     assert mutation.first_failure(SUMMARY_OUTPUT) == "suites/wallet/test_private_get_positions.py::test_currency_filter"
-    assert mutation.first_failure("ERROR suites/a/test_b.py::test_c[ws] - fixture failed\n") == "suites/a/test_b.py::test_c[ws]"
+    error_line = "ERROR suites/a/test_b.py::test_c[ws] - fixture failed\n"
+    assert mutation.first_failure(error_line) == "suites/a/test_b.py::test_c[ws]"
     assert mutation.first_failure("3 passed in 0.1s") is None
 
 
@@ -76,7 +77,8 @@ def test_campaign_records_every_fault_in_catalogue_order():
     assert by_name["caught_bug"].first_failure == "suites/wallet/test_private_get_positions.py::test_currency_filter"
     assert by_name["hidden_bug"].status == SURVIVED and by_name["hidden_bug"].first_failure is None
     assert by_name["slow_bug"].status == TIMEOUT and "within 5s" in by_name["slow_bug"].detail
-    assert by_name["orphan_bug"].status == ERROR and "no test selected by -m 'no_such_marker'" in by_name["orphan_bug"].detail
+    assert by_name["orphan_bug"].status == ERROR
+    assert "no test selected by -m 'no_such_marker'" in by_name["orphan_bug"].detail
     assert len(lines) == 4 and all(line.startswith("[") and "/4]" in line for line in lines)
     assert any("killed" in line and "caught_bug" in line and "by suites/wallet" in line for line in lines)
 

@@ -81,7 +81,7 @@ def test_known_failures_are_reported_but_do_not_gate(run, pytester):
 
 
 def test_known_failure_that_passes_fails_the_gate(run, pytester):
-    result = run(entry("test_suite.py::test_broken") + entry("test_suite.py::test_good") + entry("test_suite.py::test_param[ws]"))
+    result = run("".join(entry(f"test_suite.py::{case}") for case in ("test_broken", "test_good", "test_param[ws]")))
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*regression gate*: FAIL*", "*known failures now passing (remove their entries): 1*",
                                  "*test_suite.py::test_good (https://tracker.example/PULSE-1)*"])

@@ -23,7 +23,8 @@ def refused_login(login, transport):
             result = login(params)
         except PulseCallError as error:
             return error
-        raise AssertionError(f"public/auth over {transport} granted {sorted(result) if isinstance(result, dict) else result!r} "
+        granted = sorted(result) if isinstance(result, dict) else result
+        raise AssertionError(f"public/auth over {transport} granted {granted!r} "
                              f"for grant {params.get('grant_type')!r}; documented: no token for these credentials")
     return do
 

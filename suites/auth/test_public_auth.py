@@ -3,6 +3,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_common_code
 
 pytestmark = [pytest.mark.auth, pytest.mark.doc("Authentication", "public/auth")]
@@ -109,3 +110,10 @@ def test_login_response_has_the_same_shape_over_both_transports(pulse_env, rest,
     assert {k: type(v).__name__ for k, v in over_ws.items()} == shape, (
         f"received over WS {over_ws!r}; over HTTP the fields and types were {shape}")
     assert over_ws["token_type"] == over_http["token_type"] and over_ws["scope"] == over_http["scope"]
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(pulse_env, login):
+    """Doc: "200 OK ... services.LoginResponse" (spec/openapi.yaml)."""
+    result = login(pulse_env.accounts["maker"].grant())
+    assert_conforms(result_schema("public/auth"), result, "public/auth: 200 services.LoginResponse")

@@ -148,8 +148,12 @@ def send_case(pacer, market):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _restore_account_state(rest, tokens):
-    """Fuzzing may switch account-scope cancel-on-disconnect on (I-08); leave the test account as we found it."""
+def _restore_account_state(rest, tokens, pulse_env):
+    """Fuzzing may switch account-scope cancel-on-disconnect on (I-08) and set an MMP config (I-42): leave the
+    test accounts with both off."""
     yield
     for manager in tokens.values():
-        rest.call("private/disable_cancel_on_disconnect", {"scope": "account"}, token=manager.access_token())
+        token = manager.access_token()
+        rest.call("private/disable_cancel_on_disconnect", {"scope": "account"}, token=token)
+        rest.call("private/set_mmp_config", {"index_name": pulse_env.index_name, "interval": 0, "frozen_time": 0,
+                                             "quantity_limit": 0}, token=token)

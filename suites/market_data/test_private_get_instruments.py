@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.trades import currency_of
 from harness.wire_checks import is_integer, is_ms_timestamp
 
@@ -52,7 +53,9 @@ def test_option_type_only_on_options(instruments):
         if instrument["kind"] == "option":
             assert instrument.get("option_type") in ("call", "put"), f"option_type: received {instrument!r}"
         else:
-            assert "option_type" not in instrument, f"{instrument['instrument_name']}: a {instrument['kind']} with option_type"
+            assert "option_type" not in instrument, (
+                f"{instrument['instrument_name']}: received option_type on a {instrument['kind']}; "
+                "documented \"Option only\"")
 
 
 @pytest.mark.check("semantics")
@@ -83,7 +86,8 @@ def test_kind_filter(instruments, kind):
     assert not wrong, f"kind={kind}: received instruments of another kind {wrong}"
     expected = {i["instrument_name"] for i in every if i["kind"] == kind}
     assert names(filtered) == expected, (
-        f"kind={kind}: received {sorted(names(filtered))}; documented every {kind} of the unfiltered list {sorted(expected)}")
+        f"kind={kind}: received {sorted(names(filtered))}; documented every {kind} of the unfiltered list "
+        f"{sorted(expected)}")
 
 
 @pytest.mark.check("semantics")
@@ -103,3 +107,11 @@ def test_missing_currency_is_refused(pulse, transport):
     """Doc: "currency body string true The currency symbol" (required)."""
     error = pulse("maker", transport).error_of("private/get_instruments")
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(instruments):
+    """Doc: "200 OK ... [models.GetInstrumentResponse]" (spec/openapi.yaml)."""
+    result = instruments()
+    assert_conforms(result_schema("private/get_instruments"), result,
+                    "private/get_instruments: 200 [models.GetInstrumentResponse]")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.trades import on_tick
 from harness.wire_checks import is_ms_timestamp, is_number, is_sorted
 
@@ -41,7 +42,8 @@ def test_book_fields(pulse, transport, pulse_env):
     """Doc: GetOrderBookResponse: asks/bids [array], best_*_price "null if there aren't any", index_price,
     instrument_name, state, stats, timestamp ..."""
     book = pulse("maker", transport).call("private/get_order_book", instrument_name=pulse_env.test_instrument)
-    assert book.get("instrument_name") == pulse_env.test_instrument, f"instrument_name: received {book.get('instrument_name')!r}"
+    assert book.get("instrument_name") == pulse_env.test_instrument, (
+        f"instrument_name: received {book.get('instrument_name')!r}; documented {pulse_env.test_instrument}")
     check_levels("bids", book.get("bids"), descending=True)
     check_levels("asks", book.get("asks"), descending=False)
     assert is_number(book.get("index_price")), f"index_price: received {book.get('index_price')!r}; documented number"
@@ -80,3 +82,11 @@ def test_unknown_instrument_is_refused(pulse, transport):
     """Doc: "instrument_name body string true Instrument name"."""
     error = pulse("maker", transport).error_of("private/get_order_book", instrument_name="PULSE-SUITE-NO-SUCH")
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(pulse, transport, pulse_env, book_with_our_bids):
+    """Doc: "200 OK ... models.GetOrderBookResponse" (spec/openapi.yaml)."""
+    result = pulse("maker", transport).call("private/get_order_book", instrument_name=pulse_env.test_instrument)
+    assert_conforms(result_schema("private/get_order_book"), result,
+                    "private/get_order_book: 200 models.GetOrderBookResponse")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number, is_sorted
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "private/get_tradingview_chart_data")]
@@ -49,7 +50,8 @@ def test_bar_of_our_trade_contains_its_price(pulse, transport, pulse_env, own_tr
         f"ticks: received {result['ticks']}; exactly one 1-minute bar must contain our trade at {trade.timestamp}")
     i = containing[0]
     assert result["low"][i] <= trade.price <= result["high"][i], (
-        f"bar {result['ticks'][i]}: received low {result['low'][i]} high {result['high'][i]}; our trade printed at {trade.price}")
+        f"bar {result['ticks'][i]}: received low {result['low'][i]} high {result['high'][i]}; "
+        f"our trade printed at {trade.price}")
     assert result["volume"][i] > 0, f"bar {result['ticks'][i]}: received volume {result['volume'][i]}; our trade traded"
 
 
@@ -68,3 +70,13 @@ def test_unknown_resolution_is_refused(pulse, transport, pulse_env):
                                                instrument_name=pulse_env.test_instrument, resolution="7s",
                                                start_timestamp=1, end_timestamp=2)
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(pulse, transport, pulse_env, own_trades):
+    """Doc: "200 OK ... models.GetTradingviewChartDataResponse" (spec/openapi.yaml)."""
+    trade = own_trades(1)[0]
+    result = chart(pulse("maker", transport), pulse_env.test_instrument,
+                   trade.timestamp - MINUTE_MS, trade.timestamp + MINUTE_MS)
+    assert_conforms(result_schema("private/get_tradingview_chart_data"), result,
+                    "private/get_tradingview_chart_data: 200 models.GetTradingviewChartDataResponse")

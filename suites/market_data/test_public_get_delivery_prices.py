@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_number
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_delivery_prices")]
@@ -58,3 +59,11 @@ def test_offset_pages_through_the_history(delivery_prices):
         pytest.skip(f"only {len(first)} delivery prices on this environment; paging needs 4")
     second = delivery_prices(count=2, offset=2)
     assert second == first[2:4], f"offset=2,count=2: received {second}; documented the 3rd and 4th of {first}"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(delivery_prices):
+    """Doc: "200 OK ... [models.GetDeliveryPricesResponse]" (spec/openapi.yaml)."""
+    result = delivery_prices(count=5)
+    assert_conforms(result_schema("public/get_delivery_prices"), result,
+                    "public/get_delivery_prices: 200 [models.GetDeliveryPricesResponse]")

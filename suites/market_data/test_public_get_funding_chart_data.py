@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_funding_chart_data")]
@@ -54,3 +55,11 @@ def test_unknown_length_is_refused(pulse, transport, pulse_env):
     error = pulse("maker", transport).error_of("public/get_funding_chart_data",
                                                instrument_name=pulse_env.test_instrument, length="7d")
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(pulse, transport, pulse_env):
+    """Doc: "200 OK ... models.GetFundingChartDataResponse" (spec/openapi.yaml)."""
+    result = funding_chart(pulse("maker", transport), pulse_env.test_instrument, "24h")
+    assert_conforms(result_schema("public/get_funding_chart_data"), result,
+                    "public/get_funding_chart_data: 200 models.GetFundingChartDataResponse")

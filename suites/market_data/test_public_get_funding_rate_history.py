@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_number
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_funding_rate_history")]
@@ -32,3 +33,12 @@ def test_unknown_instrument_is_refused(pulse, transport):
     """Doc: "instrument_name body string false Instrument name"."""
     error = pulse("maker", transport).error_of("public/get_funding_rate_history", instrument_name="PULSE-SUITE-NO-SUCH")
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(pulse, transport, pulse_env):
+    """Doc: "200 OK ... [models.GetFundingRateHistoryResponse]" (spec/openapi.yaml)."""
+    result = pulse("maker", transport).call(
+        "public/get_funding_rate_history", instrument_name=pulse_env.test_instrument)
+    assert_conforms(result_schema("public/get_funding_rate_history"), result,
+                    "public/get_funding_rate_history: 200 [models.GetFundingRateHistoryResponse]")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_number
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_index_price")]
@@ -31,3 +32,10 @@ def test_unknown_index_is_refused(pulse, transport):
     """Doc: "index_name body string true Index identifier"."""
     error = pulse("maker", transport).error_of("public/get_index_price", index_name="pulse_suite_no_such_index")
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(pulse, transport, pulse_env):
+    """Doc: "200 OK ... IndexPrice number" (spec/openapi.yaml)."""
+    result = pulse("maker", transport).call("public/get_index_price", index_name=pulse_env.index_name)
+    assert_conforms(result_schema("public/get_index_price"), result, "public/get_index_price: 200 IndexPrice number")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_integer, is_ms_timestamp, is_number, is_sorted
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/last_trades_by_instrument")]
@@ -89,3 +90,12 @@ def test_timestamp_window(last_trades, own_trades):
     inside = last_trades(start_timestamp=ours[0].timestamp, end_timestamp=ours[-1].timestamp, count=1000)
     ids = {t.get("trade_id") for t in inside}
     assert {o.trade_id for o in ours} <= ids, f"window of our trades: received {sorted(ids)}; ours are missing"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(last_trades, own_trades):
+    """Doc: "200 OK ... [models.TradesResponse]" (spec/openapi.yaml)."""
+    own_trades(2)
+    result = last_trades(count=5)
+    assert_conforms(result_schema("public/last_trades_by_instrument"), result,
+                    "public/last_trades_by_instrument: 200 [models.TradesResponse]")

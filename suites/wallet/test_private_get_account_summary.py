@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number
 
 pytestmark = [pytest.mark.wallet, pytest.mark.doc("Wallet", "private/get_account_summary")]
@@ -61,3 +62,11 @@ def test_same_account_over_both_transports(pulse):
         f"received over WS id/email {over_ws.get('id')!r}/{over_ws.get('email')!r}; over HTTP "
         f"{over_http.get('id')!r}/{over_http.get('email')!r}")
     assert sorted(over_ws) == sorted(over_http), f"received over WS fields {sorted(over_ws)}; over HTTP {sorted(over_http)}"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(wallet):
+    """Doc: "200 OK ... models.GetAccountSummaryResponse" (spec/openapi.yaml)."""
+    result = wallet("private/get_account_summary")
+    assert_conforms(result_schema("private/get_account_summary"), result,
+                    "private/get_account_summary: 200 models.GetAccountSummaryResponse")

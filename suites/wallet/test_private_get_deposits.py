@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number
 
 pytestmark = [pytest.mark.wallet, pytest.mark.doc("Wallet", "private/get_deposits")]
@@ -45,3 +46,11 @@ def test_offset_pages_through_the_deposits(wallet):
         pytest.skip(f"the maker account has {len(every)} deposit(s) on this environment; paging needs 2")
     assert deposits(wallet, count=1, offset=1) == every[1:2], "offset=1,count=1: documented the second deposit"
     assert deposits(wallet, offset=len(every)) == [], "offset past the end: documented no deposit"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(wallet):
+    """Doc: "200 OK ... [models.DepositWithdrawalConfirmation]" (spec/openapi.yaml)."""
+    result = wallet("private/get_deposits")
+    assert_conforms(result_schema("private/get_deposits"), result,
+                    "private/get_deposits: 200 [models.DepositWithdrawalConfirmation]")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
 from harness.trades import NoRoomToCross, cross_own_orders, currency_of
 
 pytestmark = [pytest.mark.wallet, pytest.mark.doc("Wallet", "private/get_positions")]
@@ -86,3 +87,11 @@ def test_position_fields(traded, pulse_env, transport, pulse):
                   "size", "total_profit_loss")
     missing = [f for f in documented if f not in ours[0]]
     assert not missing, f"received fields {sorted(ours[0])}; documented PositionConfirmation also has {missing}"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(traded, pulse, transport):
+    """Doc: "200 OK ... [models.PositionConfirmation]" (spec/openapi.yaml)."""
+    result = pulse("taker", transport).call("private/get_positions")
+    assert_conforms(result_schema("private/get_positions"), result,
+                    "private/get_positions: 200 [models.PositionConfirmation]")

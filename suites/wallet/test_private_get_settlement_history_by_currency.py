@@ -2,6 +2,8 @@
 
 import pytest
 
+from harness.schema import assert_conforms, result_schema
+
 pytestmark = [pytest.mark.wallet, pytest.mark.doc("Trading", "private/get_settlement_history_by_currency")]
 
 TYPES = ("settlement", "delivery", "bankruptcy")
@@ -23,3 +25,11 @@ def test_missing_type_is_refused(pulse, transport):
     """Doc: "type body string true" (required)."""
     error = pulse("maker", transport).error_of("private/get_settlement_history_by_currency")
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
+
+
+@pytest.mark.check("schema")
+def test_result_conforms_to_the_documented_schema(wallet):
+    """Doc: "200 OK ... [models.SettlementConfirmation]" (spec/openapi.yaml)."""
+    result = wallet("private/get_settlement_history_by_currency", type="settlement")
+    assert_conforms(result_schema("private/get_settlement_history_by_currency"), result,
+                    "private/get_settlement_history_by_currency: 200 [models.SettlementConfirmation]")
