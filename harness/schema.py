@@ -56,14 +56,22 @@ def json_pointer(parts) -> str:
     return "".join("/" + escape_pointer_token(str(part)) for part in parts)
 
 
+# libyaml's safe loader parses the spec files ~8x faster than the pure-Python one (pulse-bench profile).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.load(path.read_text(), Loader=YAML_LOADER)
+
+
 @functools.cache
 def openapi() -> dict:
-    return yaml.safe_load(OPENAPI_PATH.read_text())
+    return load_yaml(OPENAPI_PATH)
 
 
 @functools.cache
 def asyncapi() -> dict:
-    return yaml.safe_load(ASYNCAPI_PATH.read_text())
+    return load_yaml(ASYNCAPI_PATH)
 
 
 @functools.cache

@@ -6,29 +6,11 @@ import sys
 import pytest
 
 from harness.bench import main
-from harness.bench.fuzz import executed_examples
+from harness.bench.fuzz import LOCAL_MAX_EXAMPLES, fuzz_examples_per_operation
 from harness.bench.mutation import mutation
 from harness.bench.stats import latency_summary, median, percentile, rate, ratio
-from harness.bench.suite import timed_run
+from harness.bench.suite import slowest_test, timed_run
 from harness.bench.table import BenchRun, Row, Target, format_value, render_table, to_json, write_json
-
-HYPOTHESIS_STATISTICS = """
-suites/fuzz/test_rest_fuzz.py::test_public_methods[GET /public/auth]:
-
-  - during reuse phase (0.00 seconds):
-    - Typical runtimes: ~ 1ms, of which < 1ms in data generation
-    - 1 passing examples, 0 failing examples, 0 invalid examples
-
-  - during generate phase (0.52 seconds):
-    - Typical runtimes: ~ 2ms, of which ~ 1ms in data generation
-    - 58 passing examples, 1 failing examples, 4 invalid examples
-    - Found 1 distinct error in this phase
-
-suites/fuzz/test_rest_fuzz.py::test_public_methods[POST /public/get_time]:
-
-  - during generate phase (0.20 seconds):
-    - 60 passing examples, 0 failing examples, 0 invalid examples
-"""
 
 
 def noop(message: str) -> None:
@@ -96,19 +78,19 @@ def test_format_value_keeps_three_significant_figures_and_groups_thousands():
 
 def test_render_table_aligns_columns_and_shows_targets():
     lines = render_table(FAKE_ROWS).splitlines()
-    assert lines[0].split() == ["Benchmark", "Metric", "Value", "Target", "Status"]
+    assert lines[0].split() == ["Benchmark", "Metric", "Value", "Target", "Status", "Note"]
     assert len(lines) == 2 + len(FAKE_ROWS)
     assert "<= 30 s" in lines[2] and lines[2].endswith("met")
-    assert lines[3].endswith("MISSED") and lines[5].endswith("not run")
+    assert lines[3].endswith("MISSED") and lines[5].endswith("not run  run pulse-mutation first")
     value_column = lines[0].index("Value")
     assert all(line[value_column - 2:value_column] == "  " for line in lines[2:])
 
 
 def test_render_table_as_markdown():
     lines = render_table(FAKE_ROWS, markdown=True).splitlines()
-    assert lines[0] == "| Benchmark | Metric | Value | Target | Status |"
-    assert lines[1] == "|---|---|---|---|---|"
-    assert lines[3] == "| suite | xdist speedup (plain / -n 2) | 1.2 x | >= 1.7 x | MISSED |"
+    assert lines[0] == "| Benchmark | Metric | Value | Target | Status | Note |"
+    assert lines[1] == "|---|---|---|---|---|---|"
+    assert lines[3] == "| suite | xdist speedup (plain / -n 2) | 1.2 x | >= 1.7 x | MISSED |  |"
 
 
 def test_json_carries_rows_statuses_details_and_machine(tmp_path):
@@ -124,9 +106,13 @@ def test_json_carries_rows_statuses_details_and_machine(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- readers
-def test_fuzz_case_count_sums_every_phase_of_every_test():
-    assert executed_examples(HYPOTHESIS_STATISTICS) == 1 + 59 + 60
-    assert executed_examples("4 passed in 1.0s") is None
+def test_fuzz_budget_is_read_from_the_fuzz_suite(tmp_path):
+    conftest = tmp_path / "conftest.py"
+    conftest.write_text('EXAMPLES_PER_OPERATION = {"local": 25, "remote": 4, "thorough": 200}\n')
+    assert fuzz_examples_per_operation(conftest) == 25
+    conftest.write_text("# no budget stated\n")
+    assert fuzz_examples_per_operation(conftest) == LOCAL_MAX_EXAMPLES
+    assert fuzz_examples_per_operation(tmp_path / "missing.py") == LOCAL_MAX_EXAMPLES
 
 
 def test_timed_run_reads_the_pytest_outcome_line():
@@ -135,18 +121,37 @@ def test_timed_run_reads_the_pytest_outcome_line():
     assert run["outcome"] == {"passed": 3, "failed": 1, "skipped": 2}
 
 
+def test_slowest_test_is_read_from_the_durations_report():
+    output = ("=== slowest 1 durations ===\n"
+              "18.52s call     suites/fuzz/test_http_fuzz.py::test_negative_data_is_refused_as_documented\n"
+              "436 passed in 40.39s\n")
+    assert slowest_test(output) == (18.52, "suites/fuzz/test_http_fuzz.py::test_negative_data_is_refused_as_documented")
+    assert slowest_test("4 passed in 0.85s") is None
+
+
+def test_timed_run_counts_the_child_cpu_time():
+    busy = timed_run([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+                                            "while time.process_time() < end: pass"])
+    idle = timed_run([sys.executable, "-c", "import time; time.sleep(0.3)"])
+    assert busy["cpu_seconds"] >= 0.25, busy["cpu_seconds"]
+    assert idle["cpu_seconds"] < busy["cpu_seconds"] - 0.15 and idle["seconds"] >= 0.3
+
+
 def test_mutation_figures_come_from_the_report(tmp_path):
     report = tmp_path / "mutation.json"
-    report.write_text(json.dumps({"wall_time_s": 412.0, "mutants": [
-        {"name": "a", "status": "killed", "time_to_kill_s": 3.0},
-        {"name": "b", "status": "killed", "time_to_kill_s": 9.0},
-        {"name": "c", "status": "survived", "time_to_kill_s": 100.0},
-        {"name": "d", "killed": True, "time_to_kill_s": 5.0},
+    report.write_text(json.dumps({"faults": 4, "killed": 3, "wall_seconds": 412.0, "outcomes": [
+        {"fault": "a", "status": "killed", "seconds": 3.0},
+        {"fault": "b", "status": "killed", "seconds": 9.0},
+        {"fault": "c", "status": "survived", "seconds": 100.0},
+        {"fault": "d", "status": "killed", "seconds": 5.0},
     ]}))
     rows, details = mutation(False, noop, report=report)
     assert [(row.metric, row.value, row.status) for row in rows] == [
-        ("campaign wall time", 412.0, "met"), ("median time to kill", 5.0, "")]
-    assert details["found"] is True
+        ("campaign wall time", 412.0, "met"), ("median time to kill", 5.0, ""), ("faults killed", 3.0, "")]
+    assert rows[2].unit == "of 4" and details["found"] is True
+    report.write_text(json.dumps({"wall_seconds": 700.0, "median_seconds_to_kill": 11.5}))
+    rows, _ = mutation(False, noop, report=report)
+    assert (rows[0].status, rows[1].value) == ("MISSED", 11.5)
 
 
 @pytest.mark.parametrize("content", [None, "{not json", "[]"])
@@ -155,7 +160,7 @@ def test_mutation_is_not_run_without_a_report(tmp_path, content):
     if content is not None:
         report.write_text(content)
     rows, details = mutation(False, noop, report=report)
-    assert [row.status for row in rows] == ["not run", "not run"]
+    assert [row.status for row in rows] == ["not run", "not run", "not run"]
     assert all(row.value is None for row in rows) and details["found"] is False
 
 

@@ -1,13 +1,15 @@
-"""REST fuzzing throughput: ``suites/fuzz`` against the schemathesis CLI on the same spec and the same gateway.
+"""REST fuzzing throughput: the HTTP part of ``suites/fuzz`` against the schemathesis CLI, same spec and gateway.
 
 Both run as child processes against one ``pulse-refgw`` (rate limit lifted), one after the other, with the same
-number of examples per operation (the ``local`` hypothesis profile's ``max_examples``). Two counts per side:
+number of examples per operation (``suites/fuzz``'s ``EXAMPLES_PER_OPERATION["local"]``) and the same phases
+(examples, coverage, fuzzing; no stateful phase).
 
-- cases: hypothesis examples the suite executed (``--hypothesis-show-statistics``: passing + failing examples
-  over all phases), and ``test_cases.generated`` from ``st run``'s JSON report;
-- requests: HTTP requests the gateway served during the run (``/_refgw/control/status`` before and after).
+Cases: every generated case sends one HTTP request, so a run's cases are the HTTP requests the gateway served
+during it (``/_refgw/control/status`` before and after; for ``suites/fuzz`` this includes its few log-ins and
+market look-ups). ``st run``'s own count, ``test_cases.generated`` from its JSON report, is recorded beside it.
+Hypothesis's ``--hypothesis-show-statistics`` is no use here: it reports one schemathesis subtest per test.
 
-Throughput is cases (and requests) per second of the command's wall time, start-up included: what a CI job pays.
+Throughput is cases per second of the command's wall time, start-up included: what a CI job pays.
 """
 
 import json
@@ -24,16 +26,26 @@ from harness.bench.suite import ROOT, timed_run
 from harness.bench.table import Row, Target
 
 FUZZ_SUITE = ROOT / "suites" / "fuzz"
+HTTP_FUZZ = FUZZ_SUITE / "test_http_fuzz.py"  # the part of suites/fuzz that does what st run does (no WS, no stateful)
 SPEC = ROOT / "spec" / "openapi.yaml"
-LOCAL_MAX_EXAMPLES = 60  # conftest's "local" hypothesis profile
+LOCAL_MAX_EXAMPLES = 60  # the "local" hypothesis profile: the budget when suites/fuzz states none
 THROUGHPUT_RATIO_TARGET = Target(">=", 1.0)
-EXAMPLE_COUNTS = re.compile(r"(\d+) passing examples?, (\d+) failing examples?")
+EXAMPLES_CONSTANT = re.compile(r"EXAMPLES_PER_OPERATION\s*=\s*\{[^}]*[\"']local[\"']\s*:\s*(\d+)")
+ST_PHASES = "examples,coverage,fuzzing"
+BUILTIN_CHECKS = re.compile(r"BUILTIN_CHECKS\s*=\s*\(([^)]*)\)")
 
 
-def executed_examples(pytest_output: str) -> int | None:
-    """Examples hypothesis ran, summed over every test and phase of ``--hypothesis-show-statistics`` output."""
-    pairs = EXAMPLE_COUNTS.findall(pytest_output)
-    return sum(int(passing) + int(failing) for passing, failing in pairs) if pairs else None
+def fuzz_examples_per_operation(conftest: Path = FUZZ_SUITE / "conftest.py") -> int:
+    """The fuzz suite's local budget, read from its conftest (the harness never imports suites)."""
+    match = EXAMPLES_CONSTANT.search(conftest.read_text()) if conftest.exists() else None
+    return int(match.group(1)) if match else LOCAL_MAX_EXAMPLES
+
+
+def fuzz_checks(conftest: Path = FUZZ_SUITE / "conftest.py") -> str:
+    """The schemathesis checks the fuzz suite switches on, as ``st run --checks`` takes them ("all" if unstated)."""
+    match = BUILTIN_CHECKS.search(conftest.read_text()) if conftest.exists() else None
+    names = re.findall(r"[\"'](\w+)[\"']", match.group(1)) if match else []
+    return ",".join(names) or "all"
 
 
 def served_requests(root_url: str) -> int:
@@ -59,28 +71,33 @@ def fuzz(quick: bool, progress) -> tuple[list[Row], dict]:
         rows = [Row("fuzz", "suites/fuzz / st run throughput", None, "x", THROUGHPUT_RATIO_TARGET,
                     note="suites/fuzz not present")]
         return rows, {"found": False}
-    examples = 5 if quick else LOCAL_MAX_EXAMPLES
+    examples = fuzz_examples_per_operation()
     with bench_gateway() as gateway, tempfile.TemporaryDirectory(prefix="pulse-bench-st-") as scratch:
-        progress(f"fuzz: pytest suites/fuzz against {gateway.rest_base}")
+        progress(f"fuzz: pytest suites/fuzz against {gateway.rest_base} ({examples} examples per operation)")
         suite_run = measure(gateway, [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(FUZZ_SUITE.relative_to(ROOT)),
-            "--base-url", gateway.rest_base, "--ws-url", gateway.ws_url, "--hypothesis-show-statistics",
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            str((HTTP_FUZZ if HTTP_FUZZ.exists() else FUZZ_SUITE).relative_to(ROOT)),
+            "--base-url", gateway.rest_base, "--ws-url", gateway.ws_url, *(["-x", "-k", "positive"] if quick else []),
         ], ROOT)
-        suite_run["cases"] = executed_examples(suite_run["stdout"])
-        progress(f"fuzz: suites/fuzz {suite_run['seconds']:.1f} s, {suite_run['cases']} cases, "
+        suite_run["cases"] = suite_run["requests"]
+        progress(f"fuzz: suites/fuzz {suite_run['seconds']:.1f} s ({suite_run['cpu_seconds']:.1f} s CPU), "
+                 f"{suite_run['cases']} cases, "
                  f"{suite_run['requests']} requests ({suite_run['summary']})")
         report = Path(scratch) / "st.json"
         progress(f"fuzz: st run {SPEC.relative_to(ROOT)} -n {examples}")
         bearer = f"Authorization: Bearer {access_token(gateway.rest_base)}"
         st_run = measure(gateway, [
             "st", "run", str(SPEC), "--url", gateway.rest_base, "-H", bearer,
-            "-n", str(examples), "--seed", "1", "--workers", "1", "--no-color",
+            "-n", str(examples), "--phases", ST_PHASES, "--checks", fuzz_checks(), "--continue-on-failure",
+            "--seed", "1", "--workers", "1", "--no-color",
+            *(["--mode", "positive"] if quick else []),
             "--report", "json", "--report-json-path", str(report),
         ], Path(scratch))
         st_report = json.loads(report.read_text()) if report.exists() else {}
         st_run["cases"] = st_report.get("test_cases", {}).get("generated")
         st_run["running_time_s"] = st_report.get("running_time")
-        progress(f"fuzz: st run {st_run['seconds']:.1f} s, {st_run['cases']} cases, {st_run['requests']} requests")
+        progress(f"fuzz: st run {st_run['seconds']:.1f} s ({st_run['cpu_seconds']:.1f} s CPU), {st_run['cases']} cases, "
+                 f"{st_run['requests']} requests")
     rates = {name: {"cases_per_s": rate(run["cases"], run["seconds"]) if run["cases"] is not None else None,
                     "requests_per_s": rate(run["requests"], run["seconds"])}
              for name, run in (("suite", suite_run), ("st", st_run))}
@@ -91,7 +108,10 @@ def fuzz(quick: bool, progress) -> tuple[list[Row], dict]:
             "x", THROUGHPUT_RATIO_TARGET),
         Row("fuzz", "suites/fuzz / st run (requests/s)",
             ratio(rates["suite"]["requests_per_s"], rates["st"]["requests_per_s"]), "x"),
+        Row("fuzz", "client CPU per case: suites/fuzz / st run",
+            ratio(ratio(suite_run["cpu_seconds"], suite_run["cases"]), ratio(st_run["cpu_seconds"], st_run["cases"])), "x",
+            note="above 1: the suite's own per-case work (start-up, spec loading, checks, shaping)"),
     ]
-    keep = ("seconds", "exit_code", "summary", "cases", "requests", "running_time_s")
+    keep = ("seconds", "cpu_seconds", "exit_code", "summary", "cases", "requests", "running_time_s")
     return rows, {"examples_per_operation": examples, "rates": rates,
                   "suite": {k: suite_run.get(k) for k in keep}, "st": {k: st_run.get(k) for k in keep}}

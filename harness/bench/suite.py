@@ -1,6 +1,8 @@
 """Wall time of the full default run against the local gateway, plain and with ``-n 2``, and the xdist speedup."""
 
+import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -13,40 +15,71 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUN = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 WALL_TIME_TARGET = Target("<=", 30.0)  # seconds, full run on 2 cores with -n 2
 SPEEDUP_TARGET = Target(">=", 1.7)
+RUN_FIELDS = ("seconds", "cpu_seconds", "load_average_1m", "exit_code", "outcome", "summary")
+SLOWEST = re.compile(r"^(\d+(?:\.\d+)?)s (?:call|setup|teardown)\s+(\S+)", re.MULTILINE)
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU of every reaped descendant so far (pytest, its xdist workers, their gateways)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 900.0) -> dict:
-    """Run a command to completion; its wall time, exit code and the pytest outcome counts of its last line."""
+    """Run a command to completion: wall and CPU seconds, exit code, the pytest outcome counts of its last line.
+
+    CPU seconds barely move with load from other processes, so they show what a variant costs even when the
+    wall time on a shared machine does not.
+    """
+    load = os.getloadavg()[0]
+    cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     seconds = time.perf_counter() - started
+    cpu_seconds = children_cpu_seconds() - cpu_before
     last_lines = [line for line in completed.stdout.splitlines() if line.strip()][-1:]
     counts = {kind: int(n) for n, kind in SUMMARY.findall(last_lines[0])} if last_lines else {}
-    return {"seconds": seconds, "exit_code": completed.returncode, "outcome": counts,
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "load_average_1m": load,
+            "exit_code": completed.returncode, "outcome": counts,
             "summary": last_lines[0] if last_lines else "", "stdout": completed.stdout, "stderr": completed.stderr}
+
+
+def slowest_test(pytest_output: str) -> tuple[float, str] | None:
+    """(seconds, node id) of the first ``--durations`` line: one item no number of workers can split."""
+    match = SLOWEST.search(pytest_output)
+    return (float(match.group(1)), match.group(2)) if match else None
 
 
 def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
     """Plain and ``-n 2`` runs alternate, so machine load drifting during the benchmark hits both alike."""
     extra = ["suites/auth/test_public_auth.py"] if quick else []
-    variants = {"plain": DEFAULT_RUN + extra, "xdist -n 2": DEFAULT_RUN + ["-n", "2"] + extra,
+    variants = {"plain": DEFAULT_RUN + ["--durations=1"] + extra, "xdist -n 2": DEFAULT_RUN + ["-n", "2"] + extra,
                 "collect only": DEFAULT_RUN + ["--co"] + extra}
     runs: dict[str, list[dict]] = {name: [] for name in variants}
     for attempt in range(1 if quick else repeat):
         for name, command in variants.items():
             run = timed_run(command)
-            progress(f"suite: {name} run {attempt + 1}: {run['seconds']:.1f} s ({run['summary'] or 'no summary'})")
-            runs[name].append({key: run[key] for key in ("seconds", "exit_code", "outcome", "summary")})
+            progress(f"suite: {name} run {attempt + 1}: {run['seconds']:.1f} s wall, {run['cpu_seconds']:.1f} s CPU, "
+                     f"load {run['load_average_1m']:.1f} ({run['summary'] or 'no summary'})")
+            runs[name].append({key: run[key] for key in RUN_FIELDS})
+            if name == "plain":
+                runs[name][-1]["slowest"] = slowest_test(run["stdout"])
     medians = {name: median([r["seconds"] for r in results]) for name, results in runs.items()}
+    cpu = {name: median([r["cpu_seconds"] for r in results]) for name, results in runs.items()}
     outcome = runs["plain"][-1]["outcome"]
     note = "" if all(r["exit_code"] == 0 for rs in runs.values() for r in rs) else "some runs had failing tests"
+    slowest = runs["plain"][-1].get("slowest")
     tests = sum(n for kind, n in outcome.items() if kind in ("passed", "failed", "xfailed", "xpassed"))
     rows = [
         Row("suite", f"default run, plain ({tests} tests)", medians["plain"], "s", note=note),
         Row("suite", "default run, -n 2", medians["xdist -n 2"], "s", WALL_TIME_TARGET, note=note),
         Row("suite", "xdist speedup (plain / -n 2)", ratio(medians["plain"], medians["xdist -n 2"]), "x",
             SPEEDUP_TARGET),
+        Row("suite", "CPU: -n 2 / plain", ratio(cpu["xdist -n 2"], cpu["plain"]), "x",
+            note="above 1: what the workers add; 2 cores can speed up at most 2 / this"),
         Row("suite", "fixed cost: start + collect only", medians["collect only"], "s"),
+        Row("suite", "longest single test, share of plain run", ratio(slowest[0], medians["plain"]) if slowest else None,
+            "x", note=f"{slowest[1]}: -n 2 cannot beat {slowest[0]:.1f} s + start" if slowest else ""),
     ]
-    return rows, {"repeat": len(runs["plain"]), "medians_s": medians, "runs": runs}
+    return rows, {"repeat": len(runs["plain"]), "medians_s": medians, "median_cpu_s": cpu, "runs": runs}

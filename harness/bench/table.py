@@ -60,9 +60,9 @@ def format_value(value: float | None, unit: str) -> str:
 
 
 def render_table(rows: list[Row], markdown: bool = False) -> str:
-    header = ("Benchmark", "Metric", "Value", "Target", "Status")
+    header = ("Benchmark", "Metric", "Value", "Target", "Status", "Note")
     body = [(r.benchmark, r.metric, format_value(r.value, r.unit), f"{r.target} {r.unit}".strip() if r.target else "",
-             r.status) for r in rows]
+             r.status, r.note) for r in rows]
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cells) + " |" for cells in body]
