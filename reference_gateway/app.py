@@ -52,7 +52,9 @@ def build_app(gateway: Gateway) -> Starlette:
             return _message(PulseError(METHOD_NOT_FOUND, f"no HTTP operation {request.url.path}"), 404)
         expected_verb = "GET" if method == "public/auth" else "POST"
         if request.method != expected_verb:
-            return _message(PulseError(INVALID_REQUEST, f"use {expected_verb} for {request.url.path}"), 405)
+            refusal = _message(PulseError(INVALID_REQUEST, f"use {expected_verb} for {request.url.path}"), 405)
+            refusal.headers["Allow"] = expected_verb
+            return refusal
         authorization = request.headers.get("authorization", "")
         bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
         ctx = CallContext("http", rate_key=bearer or (request.client.host if request.client else "?"), bearer=bearer)
@@ -171,7 +173,7 @@ def build_app(gateway: Gateway) -> Starlette:
         await timers
 
     routes = [
-        Route("/api/v2/{scope}/{name}", http_rpc, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/api/v2/{scope}/{name}", http_rpc, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"]),
         WebSocketRoute("/ws/api/v2", websocket_endpoint),
         Route("/_refgw/control/{action}", control, methods=["GET", "POST"]),
     ]

@@ -127,3 +127,11 @@ def test_a_notification_backlog_beyond_the_bound_disconnects_instead_of_growing(
         trader.call("private/cancel_all", {})
         assert subscriber.wait_closed(10), "the subscriber with a backlog of 80 > 50 was not disconnected"
         assert subscriber.close_code == 1008 and "slow consumer" in subscriber.close_reason
+
+
+@pytest.mark.parametrize("verb", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
+def test_wrong_verb_is_a_405_message_naming_the_allowed_one(gateway, verb):
+    """Register I-214: a documented path with the wrong verb is HTTP 405 with a Message and an Allow header."""
+    response = httpx.request(verb, gateway.rest_base + "/private/buy", timeout=5)
+    assert response.status_code == 405 and response.headers.get("allow") == "POST"
+    assert response.json()["status"] == 11
