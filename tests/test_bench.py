@@ -173,3 +173,29 @@ def test_quick_ws_latency_prints_the_table_and_writes_json(tmp_path, capsys):
     rows = {row["metric"]: row for row in json.loads(output.read_text())["rows"]}
     assert rows["gateway round trip p50"]["value"] > 0 and rows["echo server round trip p50"]["value"] > 0
     assert rows["gateway / echo at p50"]["status"] in ("met", "MISSED")
+
+
+def test_control_status_counts_what_the_gateway_served():
+    """The fuzz benchmark's case count: HTTP requests (any path under /api/v2) and WS text frames served."""
+    import httpx
+    from websockets.sync.client import connect
+
+    from reference_gateway import start_gateway
+
+    gateway = start_gateway()
+    try:
+        def status() -> dict:
+            return httpx.get(gateway.base_url + "/_refgw/control/status", timeout=5).json()
+
+        before = status()
+        for path in ("public/get_time", "public/get_time", "public/no_such_method"):
+            httpx.get(f"{gateway.base_url}/api/v2/{path}", timeout=5)
+        with connect(gateway.ws_url, open_timeout=5) as ws:
+            for request_id in (1, 2):
+                ws.send(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "public/test", "params": {}}))
+                ws.recv(timeout=5)
+        after = status()
+    finally:
+        gateway.stop()
+    assert after["http_requests"] - before["http_requests"] == 3
+    assert after["ws_messages"] - before["ws_messages"] == 2
