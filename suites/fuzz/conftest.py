@@ -64,10 +64,10 @@ def fuzz_config(pulse_env, modes: list[str], *, coverage: bool, stateful: bool =
             "negative_data_rejection": {"enabled": True, "expected-statuses": ["400"]},
             "positive_data_acceptance": {"enabled": True, "expected-statuses": ["200"]},
             "missing_required_header": {"enabled": True, "expected-statuses": ["400"]},
-            # Off, with reasons (I-183): verbs the doc does not list are not operations (405 handling and its
-            # Allow header are the HTTP server's, reported to the lead); one maker account owns every object.
-            "unsupported_method": {"enabled": False},
-            "allow_header_conformance": {"enabled": False},
+            # An undocumented verb is HTTP 405 with an Allow header (I-214). Off (I-183): one maker account owns
+            # every object, so object-level authorization has nothing to compare.
+            "unsupported_method": {"enabled": True},
+            "allow_header_conformance": {"enabled": True},
             "object_level_authorization": {"enabled": False},
         },
     }
