@@ -270,6 +270,21 @@ class ModelDriver:
             page = self._send(order.account, "private/get_user_trades_by_order", {**params, "count": count})
             check_page(full, page, count, 0, "trade_id", where)
 
+    def check_book(self, low: float, high: float) -> None:
+        """get_order_book between ``low`` and ``high`` shows exactly the suite's resting orders, each with
+        min(max_show, remaining) (I-18, I-30): no ghost level, no hidden amount shown."""
+        book = self._send("maker", "private/get_order_book", {"instrument_name": self.instrument_name, "depth": 1000})
+        for side, key in (("buy", "bids"), ("sell", "asks")):
+            expected: dict[float, float] = {}
+            for order in self.model.resting(side):
+                shown = order.remaining if order.max_show is None else min(order.max_show, order.remaining)
+                expected[order.price] = expected.get(order.price, 0.0) + shown
+            expected = {p: a for p, a in expected.items() if a > 0}
+            received = {level[0]: level[1] for level in book.get(key) or [] if low <= level[0] <= high}
+            assert received == expected, (
+                f"get_order_book {key} in the suite's band: received {sorted(received.items())}; model predicts "
+                f"{sorted(expected.items())} (the suite's resting orders, max_show applied, I-30)")
+
     def check_positions(self, account: str) -> None:
         result = self._send(account, "private/get_positions", {"kind": "future"})
         where = "get_positions(kind=future)"

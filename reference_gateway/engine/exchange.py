@@ -248,11 +248,15 @@ class Exchange:
         self._match(order)
         if order.remaining <= 0:
             return
-        if order.order_type in MARKET_TYPES or order.time_in_force in ("immediate_or_cancel", "fill_or_kill"):
+        if not self._rests_remainder(order):
             self._cancel(order, "immediate_or_cancel")
             return
         order.seq = self._next_seq()
         self.books[order.instrument_name].add(order)
+
+    def _rests_remainder(self, order: Order) -> bool:
+        """Market, IOC and FOK remainders never rest (I-27)."""
+        return order.order_type not in MARKET_TYPES and order.time_in_force not in ("immediate_or_cancel", "fill_or_kill")
 
     def _crosses(self, order: Order, maker_price: float) -> bool:
         if order.price is None:

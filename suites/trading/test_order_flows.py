@@ -14,6 +14,7 @@ import uuid
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import engine as hypothesis_engine
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule, \
     run_state_machine_as_test
 
@@ -124,6 +125,9 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
                     driver.check_positions(account)
                 elif kind == "account_summary":
                     driver.check_account_summary(account)
+                elif kind == "book":
+                    reach = (self.band.half_width + 2) * self.band.tick
+                    driver.check_book(self.band.centre - reach, self.band.centre + reach)
 
         @invariant()
         def open_orders_agree(self):
@@ -148,11 +152,16 @@ def flow_settings() -> settings:
                     stateful_step_count=min(settings.default.stateful_step_count, S.FLOW_STEPS_LOCAL))
 
 
-def test_order_flows_agree_with_the_model(accounts, pulse_env):
+# Shrinking replays whole flows against a live gateway (~50 ms each): bound it so a red run stays short.
+SHRINKING_SECONDS = 30
+
+
+def test_order_flows_agree_with_the_model(accounts, pulse_env, monkeypatch):
     """Doc (Trading): buy/sell "Places a buy order for an instrument", edit "edits an order", cancel
     "Cancel an order, specified by order id", cancel_all_by_instrument with ``type``; the query methods
     retrieve those orders and trades. Every step must be what the model of the register predicts."""
     isolated = pulse_env.is_local
     machine = order_flows(accounts, pulse_env, S.ORDER_SPEC if isolated else S.REMOTE_ORDER_SPEC, isolated)
+    monkeypatch.setattr(hypothesis_engine, "MAX_SHRINKING_SECONDS", SHRINKING_SECONDS)
     with report.muted():
         run_state_machine_as_test(machine, settings=flow_settings())
