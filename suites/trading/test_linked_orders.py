@@ -39,7 +39,8 @@ def test_secondaries_wait_as_drafts_then_activate_per_fill_condition(driver, lin
     for secondary in secondaries:
         state = driver.check_order_state(secondary)
         assert state["order_state"] == "untriggered" and state.get("status_otoco") == "draft", (
-            f"secondary before any fill: received {state['order_state']}/{state.get('status_otoco')}; I-38 reads untriggered/draft")
+            f"secondary before any fill: received {state['order_state']}/{state.get('status_otoco')}; "
+            "I-38 reads untriggered/draft")
         assert state.get("is_secondary_oto") is True and state.get("primary_order_id") == primary.order_id
     limit(driver, "maker", "sell", 2, 0)  # half of the primary
     driver.settle()

@@ -15,8 +15,16 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine as hypothesis_engine
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule, \
-    run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from harness import report
 from harness.band import order_params
@@ -58,7 +66,9 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
         def place(self, account, direction, spec):
             with self.step():
                 order = self.driver.place(account, direction, order_params(spec, self.band, self.labels))
-            return multiple() if order is None else multiple(order, *(self.driver.model.orders[k] for k in order.secondaries))
+            if order is None:
+                return multiple()
+            return multiple(order, *(self.driver.model.orders[k] for k in order.secondaries))
 
         @rule(target=orders, resting_account=S.ACCOUNTS, direction=S.DIRECTIONS, spec=S.CROSSING_SPEC)
         def cross(self, resting_account, direction, spec):
