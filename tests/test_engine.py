@@ -109,3 +109,13 @@ def test_incremental_activates_in_proportion(x):
                     trigger_fill_condition="incremental", otoco_config=config)["order"]
     place(x, MAKER, "sell", 20, 60000.0)
     assert state(x, primary["oto_order_ids"][0])["amount"] == 10
+
+
+def test_entry_responses_show_the_order_before_its_follow_ups(x):
+    """I-105: an edit that makes a trigger order's condition true answers it untriggered; it fires right after."""
+    place(x, MAKER, "sell", 10, 60000.0)
+    place(x, TAKER, "buy", 10, 60000.0)  # last price 60000
+    order_id = place(x, TAKER, "sell", 10, 59999.0, type="take_limit", trigger="last_price",
+                     trigger_price=60003.0)["order"]["order_id"]
+    edited = x.edit(TAKER, {"order_id": order_id, "amount": 10, "trigger_price": 59997.0})["order"]
+    assert edited["order_state"] == "untriggered" and state(x, order_id)["order_state"] == "open"

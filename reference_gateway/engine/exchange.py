@@ -488,8 +488,8 @@ class Exchange:
             if not order.is_open:
                 raise PulseError(NOT_OPEN_ORDER, f"order {order_id} is {order.order_state}")
             self._cancel(order, "user_request")
-            return order
-        return self._run(action).to_wire()
+            return order.to_wire()
+        return self._run(action)
 
     def _cancel_where(self, predicate: Callable[[Order], bool], reason: str) -> list[dict]:
         def action():
@@ -566,9 +566,8 @@ class Exchange:
                 if order.remaining > 0:
                     order.seq = self._next_seq()
                     self.books[order.instrument_name].add(order)
-            return {"order": order, "trades": trades}
-        result = self._run(action)
-        return {"order": result["order"].to_wire(), "trades": result["trades"]}
+            return {"order": order.to_wire(), "trades": trades}  # as the edit left it, before follow-ups (I-105)
+        return self._run(action)
 
     # ------------------------------------------------------------------ MMP
     def _mmp_state(self, account_id: str, index_name: str) -> MmpState:
