@@ -318,6 +318,17 @@ class ModelDriver:
                     f"{where} {account}: {name}: received {result.get(name)!r}; model predicts {base} + realised "
                     f"PnL {realized} = {base + realized} (I-102)")
 
+    def final_checks(self, labels: tuple[str, ...]) -> None:
+        """Every query method's view of the whole flow, for each account."""
+        for account in self.apis:
+            self.check_history(account, include_old=False, include_unfilled=True, count=3, offset=1)
+            for sorting in ("asc", "desc"):
+                self.check_trades_by_instrument(account, sorting, 2, "start")
+            self.check_positions(account)
+            self.check_account_summary(account)
+            for label in labels:
+                self.check_by_label(account, label)
+
     # ------------------------------------------------------------------ teardown
     def cancel_everything(self) -> None:
         for order in self.model.orders.values():

@@ -43,6 +43,7 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
         def __init__(self) -> None:
             super().__init__()
             self.driver = None
+            self.failed = False
 
         @contextlib.contextmanager
         def step(self):
@@ -50,6 +51,7 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
                 yield
                 self.driver.settle()
             except AssertionError as failure:
+                self.failed = True
                 raise AssertionError(f"{failure}\n\n{self.driver.replay_script()}") from None
 
         @initialize()
@@ -148,6 +150,14 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
                     self.driver.check_open_orders(account)
 
         def teardown(self):
+            try:
+                if self.driver is not None and not self.failed:
+                    with self.step():  # every flow ends with each query method's view of it
+                        self.driver.final_checks(self.labels)
+            finally:
+                self._clean_up()
+
+        def _clean_up(self):
             if self.driver is not None:
                 self.driver.cancel_everything()
             if isolated_book:  # nothing but the suite trades here: leave the book empty for the next flow
