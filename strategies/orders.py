@@ -123,7 +123,7 @@ TRADES_PARAMS = st.fixed_dictionaries({
 })
 OPEN_ORDERS_TYPE = st.sampled_from(TYPE_FILTERS)
 QUERY_KINDS = st.sampled_from(("order_state", "open_orders", "history", "by_label", "trades_by_instrument",
-                               "trades_by_order", "positions", "account_summary"))
+                               "trades_by_order", "positions", "account_summary", "book"))
 
 # Whole flows: the state machine (suites/trading/test_order_flows.py) draws its steps from the rules
 # place(ACCOUNTS, DIRECTIONS, ORDER_SPEC) | cross(CROSSING_SPEC) | edit(EDIT_SPEC) | cancel | cancel_all |

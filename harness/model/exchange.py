@@ -81,7 +81,8 @@ class ModelExchange:
 
     def resting(self, direction: str) -> list[ModelOrder]:
         """The suite's resting orders on one side, in matching order (price, then time priority)."""
-        side = [o for o in self.orders.values() if o.direction == direction and o.order_state in ("open", "partially_filled")]
+        side = [o for o in self.orders.values()
+                if o.direction == direction and o.order_state in ("open", "partially_filled")]
         sign = -1 if direction == "buy" else 1
         return sorted(side, key=lambda o: (sign * o.price, o.priority))
 

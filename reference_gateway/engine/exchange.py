@@ -249,11 +249,15 @@ class Exchange:
         self._match(order)
         if order.remaining <= 0:
             return
-        if order.order_type in MARKET_TYPES or order.time_in_force in ("immediate_or_cancel", "fill_or_kill"):
+        if not self._rests_remainder(order):
             self._cancel(order, "immediate_or_cancel")
             return
         order.seq = self._next_seq()
         self.books[order.instrument_name].add(order)
+
+    def _rests_remainder(self, order: Order) -> bool:
+        """Market, IOC and FOK remainders never rest (I-27)."""
+        return order.order_type not in MARKET_TYPES and order.time_in_force not in ("immediate_or_cancel", "fill_or_kill")
 
     def _crosses(self, order: Order, maker_price: float) -> bool:
         if order.price is None:
@@ -485,8 +489,8 @@ class Exchange:
             if not order.is_open:
                 raise PulseError(NOT_OPEN_ORDER, f"order {order_id} is {order.order_state}")
             self._cancel(order, "user_request")
-            return order
-        return self._run(action).to_wire()
+            return order.to_wire()
+        return self._run(action)
 
     def _cancel_where(self, predicate: Callable[[Order], bool], reason: str) -> list[dict]:
         def action():
@@ -563,9 +567,8 @@ class Exchange:
                 if order.remaining > 0:
                     order.seq = self._next_seq()
                     self.books[order.instrument_name].add(order)
-            return {"order": order, "trades": trades}
-        result = self._run(action)
-        return {"order": result["order"].to_wire(), "trades": result["trades"]}
+            return {"order": order.to_wire(), "trades": trades}  # as the edit left it, before follow-ups (I-105)
+        return self._run(action)
 
     # ------------------------------------------------------------------ MMP
     def _mmp_state(self, account_id: str, index_name: str) -> MmpState:

@@ -6,6 +6,12 @@ from harness.band import BandUnavailable, PriceBand, find_band
 from harness.model.driver import ModelDriver
 
 
+def pytest_collection_modifyitems(config, items):
+    """The order-flow state machines run after the example tests: with -x a broken rule is reported by its
+    quick, readable example test first; the flows (and their shrinking) come last."""
+    items.sort(key=lambda item: item.nodeid.startswith("suites/trading/test_order_flows.py"))
+
+
 @pytest.fixture
 def accounts(pulse) -> dict:
     """maker over WebSocket, taker over HTTP: every flow exercises both transports."""

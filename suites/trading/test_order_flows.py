@@ -14,8 +14,17 @@ import uuid
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule, \
-    run_state_machine_as_test
+from hypothesis.internal.conjecture import engine as hypothesis_engine
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from harness import report
 from harness.band import order_params
@@ -34,6 +43,7 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
         def __init__(self) -> None:
             super().__init__()
             self.driver = None
+            self.failed = False
 
         @contextlib.contextmanager
         def step(self):
@@ -41,6 +51,7 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
                 yield
                 self.driver.settle()
             except AssertionError as failure:
+                self.failed = True
                 raise AssertionError(f"{failure}\n\n{self.driver.replay_script()}") from None
 
         @initialize()
@@ -57,7 +68,9 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
         def place(self, account, direction, spec):
             with self.step():
                 order = self.driver.place(account, direction, order_params(spec, self.band, self.labels))
-            return multiple() if order is None else multiple(order, *(self.driver.model.orders[k] for k in order.secondaries))
+            if order is None:
+                return multiple()
+            return multiple(order, *(self.driver.model.orders[k] for k in order.secondaries))
 
         @rule(target=orders, resting_account=S.ACCOUNTS, direction=S.DIRECTIONS, spec=S.CROSSING_SPEC)
         def cross(self, resting_account, direction, spec):
@@ -124,6 +137,9 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
                     driver.check_positions(account)
                 elif kind == "account_summary":
                     driver.check_account_summary(account)
+                elif kind == "book":
+                    reach = (self.band.half_width + 2) * self.band.tick
+                    driver.check_book(self.band.centre - reach, self.band.centre + reach)
 
         @invariant()
         def open_orders_agree(self):
@@ -134,6 +150,14 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
                     self.driver.check_open_orders(account)
 
         def teardown(self):
+            try:
+                if self.driver is not None and not self.failed:
+                    with self.step():  # every flow ends with each query method's view of it
+                        self.driver.final_checks(self.labels)
+            finally:
+                self._clean_up()
+
+        def _clean_up(self):
             if self.driver is not None:
                 self.driver.cancel_everything()
             if isolated_book:  # nothing but the suite trades here: leave the book empty for the next flow
@@ -148,11 +172,16 @@ def flow_settings() -> settings:
                     stateful_step_count=min(settings.default.stateful_step_count, S.FLOW_STEPS_LOCAL))
 
 
-def test_order_flows_agree_with_the_model(accounts, pulse_env):
+# Shrinking replays whole flows against a live gateway (~50 ms each): bound it so a red run stays short.
+SHRINKING_SECONDS = 30
+
+
+def test_order_flows_agree_with_the_model(accounts, pulse_env, monkeypatch):
     """Doc (Trading): buy/sell "Places a buy order for an instrument", edit "edits an order", cancel
     "Cancel an order, specified by order id", cancel_all_by_instrument with ``type``; the query methods
     retrieve those orders and trades. Every step must be what the model of the register predicts."""
     isolated = pulse_env.is_local
     machine = order_flows(accounts, pulse_env, S.ORDER_SPEC if isolated else S.REMOTE_ORDER_SPEC, isolated)
+    monkeypatch.setattr(hypothesis_engine, "MAX_SHRINKING_SECONDS", SHRINKING_SECONDS)
     with report.muted():
         run_state_machine_as_test(machine, settings=flow_settings())
