@@ -720,7 +720,8 @@ def _fok_partially_fills(gw: Gateway) -> None:
 @fault("ioc_rests", "orders", "the unfilled rest of an immediate_or_cancel order rests in the book", "trading")
 def _ioc_rests(gw: Gateway) -> None:
     replace(gw.exchange, "_rests_remainder",
-            lambda original: lambda order: original(order) or order.time_in_force == "immediate_or_cancel")
+            lambda original: lambda order: original(order) or (order.time_in_force == "immediate_or_cancel"
+                                                                and order.price is not None))
 
 
 @fault("post_only_takes", "orders", "a crossing post_only order trades as taker instead of being repriced", "trading")
