@@ -131,7 +131,7 @@ def resolve_local(schema: dict) -> dict:
 
 
 def request_properties():
-    for path, verb, operation in operations():
+    for _path, verb, operation in operations():
         if verb == "post" and "content" in operation.get("requestBody", {}):
             schema = request_schema(operation)
             for name, prop in properties_of(schema):

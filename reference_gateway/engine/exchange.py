@@ -68,6 +68,7 @@ class Exchange:
         self.index_prices = dict(config["indices"])
         self.last_prices: dict[str, float] = {}
         self.orders: dict[str, Order] = {}
+        self._live: dict[str, Order] = {}  # see _live_orders
         self.positions: dict[tuple[str, str], Position] = {}
         self.public_trades: dict[str, list[dict]] = {name: [] for name in self.instruments}
         self.user_trades: dict[str, list[dict]] = {}
@@ -104,6 +105,18 @@ class Exchange:
             return index
         intrinsic = max(index - instrument.strike, 0) if instrument.option_type == "call" else max(instrument.strike - index, 0)
         return round(intrinsic + 500.0, 2)
+
+    def _register(self, order: Order) -> None:
+        self.orders[order.order_id] = order
+        self._live[order.order_id] = order
+
+    def _live_orders(self) -> list[Order]:
+        """The orders that are still open, oldest first. Terminal states never reopen (I-25), so an order is
+        dropped from the index the first time it is seen closed: scans stay proportional to open orders."""
+        closed = [order_id for order_id, order in self._live.items() if not order.is_open]
+        for order_id in closed:
+            del self._live[order_id]
+        return list(self._live.values())
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -154,7 +167,7 @@ class Exchange:
         self._check_funds(account_id, instrument, order)
         if order.mmp:
             self._check_mmp_not_frozen(account_id, instrument)
-        self.orders[order.order_id] = order
+        self._register(order)
         if params.get("linked_order_type"):
             self._attach_secondaries(order, params)
         trades: list[dict] = []
@@ -209,8 +222,8 @@ class Exchange:
 
     def _check_funds(self, account_id: str, instrument: Instrument, order: Order) -> None:
         limit = self.account_balance(account_id) * self.limits["max_leverage"]
-        exposure = sum(self._notional(o.instrument_name, o.remaining, o.price) for o in self.orders.values()
-                       if o.account_id == account_id and o.is_open)
+        exposure = sum(self._notional(o.instrument_name, o.remaining, o.price) for o in self._live_orders()
+                       if o.account_id == account_id)
         exposure += sum(self._notional(name, abs(p.size), p.average_price) for (acc, name), p in self.positions.items()
                         if acc == account_id)
         if exposure + self._notional(instrument.instrument_name, order.amount, order.price) > limit:
@@ -394,7 +407,7 @@ class Exchange:
         return price >= order.trigger_price if rising else price <= order.trigger_price
 
     def _check_triggers(self, instrument_name: str) -> None:
-        waiting = sorted((o for o in self.orders.values() if o.instrument_name == instrument_name
+        waiting = sorted((o for o in self._live_orders() if o.instrument_name == instrument_name
                           and o.order_state == "untriggered" and o.armed), key=lambda o: o.creation_timestamp)
         for order in waiting:
             price = self._trigger_source_price(order)
@@ -427,7 +440,7 @@ class Exchange:
             secondary.status_otoco = "draft"
             secondary.otoco_template = dict(config)
             primary.oto_order_ids.append(secondary.order_id)
-            self.orders[secondary.order_id] = secondary
+            self._register(secondary)
             self._touch(secondary)
 
     def _secondary_target_amount(self, primary: Order, secondary: Order) -> float:
@@ -494,12 +507,11 @@ class Exchange:
 
     def _cancel_where(self, predicate: Callable[[Order], bool], reason: str) -> list[dict]:
         def action():
-            before = {o.order_id for o in self.orders.values() if o.is_open}
-            for order in sorted((o for o in self.orders.values() if o.is_open and predicate(o)),
-                                key=lambda o: o.creation_timestamp):
+            before = list(self._live_orders())
+            for order in sorted((o for o in before if predicate(o)), key=lambda o: o.creation_timestamp):
                 self._cancel(order, reason)
             self._drain_followups()
-            return [o for o in self.orders.values() if o.order_id in before and o.order_state == "cancelled"]
+            return [o for o in before if o.order_state == "cancelled"]
         return [order.to_wire() for order in self._run(action)]
 
     def cancel_all(self, account_id: str) -> list[dict]:
@@ -598,7 +610,7 @@ class Exchange:
         return sum(amount for _, amount in state.fills) >= state.quantity_limit
 
     def _trigger_mmp(self, account_id: str, index_name: str, frozen_until: int) -> None:
-        for order in sorted(self.orders.values(), key=lambda o: o.creation_timestamp):
+        for order in sorted(self._live_orders(), key=lambda o: o.creation_timestamp):
             if (order.account_id == account_id and order.mmp and order.is_open
                     and self.instruments[order.instrument_name].price_index == index_name):
                 self._cancel(order, "mmp_trigger")
@@ -622,7 +634,7 @@ class Exchange:
     def tick(self) -> None:
         """Housekeeping on the (possibly moved) clock: good_til_day expiry."""
         now = self.clock.now_ms()
-        expired = [o for o in self.orders.values() if o.is_open and o.time_in_force == "good_til_day"
+        expired = [o for o in self._live_orders() if o.time_in_force == "good_til_day"
                    and now >= next_trading_day_roll(o.creation_timestamp)]
         if expired:
             ids = {o.order_id for o in expired}
