@@ -90,3 +90,35 @@ def test_cancelling_the_primary_cancels_its_draft_secondaries(driver):
         state = driver.check_order_state(secondary)
         assert state["order_state"] == "cancelled" and state.get("cancel_reason") == "oto_primary_closed", (
             f"secondary after its primary was cancelled: received {state['order_state']}/{state.get('cancel_reason')}")
+
+
+@pytest.mark.local_only
+@pytest.mark.parametrize("linked_order_type", LINKED_ORDER_TYPES)
+def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driver, control, pulse_env,
+                                                                         linked_order_type):
+    """I-38 with I-25/I-37: a stop_limit primary stays ``untriggered`` and its secondaries stay drafts until the
+    index reaches the trigger; the fired primary then trades as a limit and its fill activates the secondaries."""
+    band = driver.band
+    index = band.index_price
+    trigger_price = index + 100 * band.tick
+    limit(driver, "maker", "sell", 2, 1)  # the liquidity the primary meets once it fires
+    primary = driver.place("taker", "buy", {
+        "type": "stop_limit", "amount": band.amount(2), "price": band.price(1), "trigger": "index_price",
+        "trigger_price": trigger_price, "linked_order_type": linked_order_type,
+        "otoco_config": [{"direction": "sell", "type": "limit", "amount": band.amount(2), "price": band.price(8)}]})
+    secondaries = [driver.model.orders[k] for k in primary.secondaries]
+    waiting = driver.check_order_state(primary)["order_state"]
+    assert waiting == "untriggered", f"primary before its trigger: received {waiting}; I-25 reads untriggered"
+    assert all(driver.check_order_state(s).get("status_otoco") == "draft" for s in secondaries), (
+        "secondaries of an untriggered primary must stay drafts (I-38)")
+    driver.set_index_price(control, pulse_env.index_name, trigger_price)
+    driver.settle()
+    fired = driver.check_order_state(primary)
+    states = [driver.check_order_state(s) for s in secondaries]
+    driver.set_index_price(control, pulse_env.index_name, index)
+    assert fired["order_state"] == "filled", f"primary after its trigger: received {fired['order_state']}; I-25 reads filled"
+    for state in states:
+        assert (state["order_state"], state.get("status_otoco")) == ("open", "active"), (
+            f"secondary after its primary filled: received {state['order_state']}/{state.get('status_otoco')}; "
+            "I-38 reads open/active")
+    driver.check_open_orders("taker")
