@@ -55,7 +55,7 @@ class Authenticator:
         if grant == "client_signature":
             return self._issue(self._check_signature(params), uuid.uuid4().hex)
         token = params.get("refresh_token")
-        if not token:
+        if token is None:  # present but empty is a credential that fails, not a missing parameter (I-09)
             raise PulseError(INVALID_PARAMS, "refresh_token: required for grant_type refresh_token")
         claims = self._decode(token, "refresh", INVALID_CREDENTIALS)
         self._revoked_tokens.add(claims["jti"])  # refresh tokens rotate (I-12)
@@ -63,7 +63,7 @@ class Authenticator:
 
     def _account(self, params: dict) -> dict:
         client_id = params.get("client_id")
-        if not client_id:
+        if client_id is None:
             raise PulseError(INVALID_PARAMS, "client_id: required for this grant_type")
         account = self._by_client.get(client_id)
         if account is None:

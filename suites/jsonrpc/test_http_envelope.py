@@ -10,7 +10,7 @@ from harness.methods import ENVELOPE_METHODS
 from harness.rest import http_client
 from suites.far_from_market import far_prices
 
-pytestmark = [pytest.mark.jsonrpc, pytest.mark.doc("Trading", "HTTP JSON-RPC envelope"),
+pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Trading", "HTTP JSON-RPC envelope"),
               pytest.mark.interpretation("I-02")]
 
 COMMON_CODES = range(1, 14)

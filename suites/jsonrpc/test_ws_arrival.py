@@ -13,7 +13,7 @@ from suites.jsonrpc.envelope_checks import (
     raw_reply,
 )
 
-pytestmark = [pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 framing")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 framing")]
 
 IN_FLIGHT = 40  # requests submitted before the first answer is read
 

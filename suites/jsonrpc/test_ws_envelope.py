@@ -13,7 +13,7 @@ from suites.jsonrpc.envelope_checks import (
     request_text,
 )
 
-pytestmark = [pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 envelope")]
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 envelope")]
 
 # Ids a client may use: JSON-RPC 2.0 allows a number or a string; each must come back unchanged.
 ECHOED_IDS = [0, 1, 42, 2**31 + 7, 2**53 - 1, "a", "req-7", "", "7", "ünïcødé-🚀", "x" * 200]

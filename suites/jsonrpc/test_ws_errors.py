@@ -9,7 +9,7 @@ import pytest
 
 from suites.jsonrpc.envelope_checks import connection_still_serves, is_error_reply, raw_reply, request_text
 
-pytestmark = [pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 errors"),
+pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 errors"),
               pytest.mark.interpretation("I-05", "I-132")]
 
 # Frames that are not JSON at all: -32700, id null.

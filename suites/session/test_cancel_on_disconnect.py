@@ -7,7 +7,7 @@ from suites.far_from_market import far_prices
 from suites.session.cod_checks import cancelled_on_disconnect, still_open, survives_disconnect
 from suites.subscriptions.channel_checks import far_limit
 
-pytestmark = [pytest.mark.session, pytest.mark.interpretation("I-08", "I-134")]
+pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.interpretation("I-08", "I-134")]
 
 
 @pytest.fixture(autouse=True)

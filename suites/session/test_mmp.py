@@ -9,7 +9,7 @@ from suites.far_from_market import far_prices
 from suites.mmp_flow import FROZEN_TIME_S, breach_mmp, mmp_config, quote, switch_mmp_off
 from suites.session.cod_checks import order_state
 
-pytestmark = [pytest.mark.session, pytest.mark.interpretation("I-42", "I-80", "I-135")]
+pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.interpretation("I-42", "I-80", "I-135")]
 
 
 @pytest.fixture

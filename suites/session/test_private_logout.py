@@ -8,7 +8,7 @@ from suites.far_from_market import far_prices
 from suites.session.cod_checks import closed_by_gateway, survives_disconnect
 from suites.subscriptions.channel_checks import far_limit
 
-pytestmark = [pytest.mark.session, pytest.mark.doc("Authentication", "private/logout"),
+pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.doc("Authentication", "private/logout"),
               pytest.mark.interpretation("I-13", "I-134")]
 
 

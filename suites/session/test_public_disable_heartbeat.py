@@ -4,7 +4,7 @@ import pytest
 
 from suites.clock import advance_clock
 
-pytestmark = [pytest.mark.session, pytest.mark.doc("Market Data", "public/disable_heartbeat"),
+pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.doc("Market Data", "public/disable_heartbeat"),
               pytest.mark.interpretation("I-07", "I-43", "I-133")]
 
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}

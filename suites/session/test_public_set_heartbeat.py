@@ -7,7 +7,7 @@ import pytest
 from harness.errors import PulseCallError
 from suites.clock import advance_clock
 
-pytestmark = [pytest.mark.session, pytest.mark.doc("Market Data", "public/set_heartbeat"),
+pytestmark = [pytest.mark.check("semantics", "negative"), pytest.mark.session, pytest.mark.doc("Market Data", "public/set_heartbeat"),
               pytest.mark.interpretation("I-43", "I-133")]
 
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}

@@ -5,7 +5,8 @@ import pytest
 
 from suites.subscriptions.channel_checks import BookReplica, book_activity, channels_for, same_levels, subscribe_is_ok
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "book.{instrument_name}.{interval}"),
+pytestmark = [pytest.mark.check("schema", "semantics"),
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "book.{instrument_name}.{interval}"),
               pytest.mark.interpretation("I-18", "I-45")]
 
 DEPTH = 50

@@ -5,7 +5,8 @@ import pytest
 
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok, wait_for
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "deribit_price_index.{index_name}"),
+pytestmark = [pytest.mark.check("schema", "semantics"),
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "deribit_price_index.{index_name}"),
               pytest.mark.interpretation("I-45", "I-46")]
 
 

@@ -5,7 +5,8 @@ import pytest
 
 from suites.subscriptions.channel_checks import channels_for, funding_period_cadence, notification_conforms, subscribe_is_ok
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "funding_prices.{instrument_name}"),
+pytestmark = [pytest.mark.check("schema", "semantics"),
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "funding_prices.{instrument_name}"),
               pytest.mark.interpretation("I-45", "I-54")]
 
 

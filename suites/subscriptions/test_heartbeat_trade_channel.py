@@ -6,7 +6,7 @@ import pytest
 from suites.clock import advance_clock
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "heartbeat_trade"),
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "heartbeat_trade"),
               pytest.mark.interpretation("I-45", "I-64")]
 
 PERIOD_S = 10  # I-45: "heartbeat_trade: on subscribe and every 10 s"

@@ -11,7 +11,8 @@ from suites.subscriptions.channel_checks import (
     subscribe_is_ok,
 )
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription management", "private/subscribe")]
+pytestmark = [pytest.mark.check("semantics", "negative", "auth"),
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription management", "private/subscribe")]
 
 
 @pytest.mark.interpretation("I-07")

@@ -11,7 +11,7 @@ from suites.subscriptions.channel_checks import (
     subscribe_is_ok,
 )
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription management", "public/subscribe")]
+pytestmark = [pytest.mark.check("semantics", "negative"), pytest.mark.subscriptions, pytest.mark.doc("Subscription management", "public/subscribe")]
 
 # Channel names no documented channel matches (I-44: invalid params, nothing subscribed).
 MALFORMED_CHANNELS = ["book", "book.NO_SUCH-INSTRUMENT.raw", "quote.", "deribit_price_index.BTC_USD",

@@ -13,7 +13,7 @@ from suites.subscriptions.channel_checks import (
     subscribe_is_ok,
 )
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "quote.{instrument_name}"),
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "quote.{instrument_name}"),
               pytest.mark.interpretation("I-18", "I-45")]
 
 

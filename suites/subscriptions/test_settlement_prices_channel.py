@@ -5,7 +5,7 @@ import pytest
 
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "settlement_prices.{index_name}"),
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "settlement_prices.{index_name}"),
               pytest.mark.interpretation("I-45", "I-46", "I-131")]
 
 

@@ -11,7 +11,7 @@ from suites.subscriptions.channel_checks import (
     unsubscribe_all_is_ok,
 )
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.interpretation("I-07")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.subscriptions, pytest.mark.interpretation("I-07")]
 
 
 @pytest.mark.doc("Subscription management", "public/unsubscribe_all")

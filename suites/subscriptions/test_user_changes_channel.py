@@ -15,7 +15,8 @@ from suites.subscriptions.channel_checks import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.changes.{instrument_name}.{interval}"),
+pytestmark = [pytest.mark.check("schema", "semantics"),
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.changes.{instrument_name}.{interval}"),
               pytest.mark.interpretation("I-45")]
 
 

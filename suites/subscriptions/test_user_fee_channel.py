@@ -5,7 +5,7 @@ import pytest
 from suites.far_from_market import far_prices
 from suites.subscriptions.channel_checks import far_limit, notification_conforms, subscribed_account, wait_for
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user_fee"),
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user_fee"),
               pytest.mark.interpretation("I-45", "I-63")]
 
 

@@ -6,7 +6,8 @@ import pytest
 from suites.mmp_flow import FROZEN_TIME_S, breach_mmp, switch_mmp_off
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribed_account
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.local_only, pytest.mark.interpretation("I-42", "I-19", "I-135"),
+pytestmark = [pytest.mark.check("schema", "semantics"),
+              pytest.mark.subscriptions, pytest.mark.local_only, pytest.mark.interpretation("I-42", "I-19", "I-135"),
               pytest.mark.doc("Subscription", "user.mmp_trigger.{index_name}")]
 
 

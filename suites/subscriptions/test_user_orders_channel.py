@@ -14,7 +14,8 @@ from suites.subscriptions.channel_checks import (
     subscribed_account,
 )
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.orders.{instrument_name}.raw"),
+pytestmark = [pytest.mark.check("schema", "semantics"),
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.orders.{instrument_name}.raw"),
               pytest.mark.interpretation("I-45")]
 
 

@@ -15,7 +15,7 @@ from suites.subscriptions.channel_checks import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.subscriptions, pytest.mark.local_only,
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.local_only,
               pytest.mark.doc("Subscription", "user.trades.{instrument_name}.raw"), pytest.mark.interpretation("I-45")]
 
 

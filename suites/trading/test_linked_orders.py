@@ -9,7 +9,7 @@ import pytest
 from strategies.orders import FILL_CONDITIONS, LINKED_ORDER_TYPES
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/buy"), pytest.mark.interpretation("I-38")]
+pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy"), pytest.mark.interpretation("I-38")]
 
 
 def primary_with_two_secondaries(driver, linked_order_type: str, condition: str | None, contracts: int = 4):

@@ -31,7 +31,7 @@ from harness.band import order_params
 from strategies import orders as S
 from suites.trading.conftest import start_driver
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "order flows"),
+pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "order flows"),
               pytest.mark.interpretation("I-25", "I-27", "I-28", "I-29", "I-30", "I-31", "I-33", "I-35", "I-36",
                                          "I-37", "I-38", "I-100", "I-103")]
 

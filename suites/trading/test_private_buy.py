@@ -9,7 +9,7 @@ import pytest
 from harness.local import wait_until
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
 
 def test_limit_buy_rests_open_with_the_documented_fields(driver):

@@ -5,7 +5,7 @@ import pytest
 from harness.errors import PulseCallError
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel")]
 
 
 @pytest.mark.interpretation("I-27")

@@ -5,7 +5,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all"),
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all"),
               pytest.mark.local_only]  # it reaches the account's orders on every instrument
 
 

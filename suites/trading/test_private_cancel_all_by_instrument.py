@@ -5,7 +5,7 @@ import pytest
 from strategies.orders import TYPE_FILTERS
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all_by_instrument"),
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all_by_instrument"),
               pytest.mark.interpretation("I-33")]
 
 

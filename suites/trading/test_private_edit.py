@@ -4,7 +4,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/edit"), pytest.mark.interpretation("I-31")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/edit"), pytest.mark.interpretation("I-31")]
 
 
 def test_edit_sets_replaced_and_the_new_amount_and_price(driver):

@@ -4,7 +4,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_history_by_instrument"),
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_history_by_instrument"),
               pytest.mark.interpretation("I-35")]
 
 

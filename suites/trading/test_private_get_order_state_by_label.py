@@ -6,7 +6,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_state_by_label"),
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_state_by_label"),
               pytest.mark.interpretation("I-104")]
 
 

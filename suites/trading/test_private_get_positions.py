@@ -4,7 +4,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Wallet", "private/get_positions"),
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Wallet", "private/get_positions"),
               pytest.mark.interpretation("I-39", "I-101", "I-102")]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.trading, pytest.mark.doc("Trading", "private/buy"), pytest.mark.interpretation("I-25", "I-37")]
+pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy"), pytest.mark.interpretation("I-25", "I-37")]
 
 # (order type, direction, where the trigger sits relative to the index: +1 above, -1 below)
 FIRES_ON_A_RISE = [("stop_limit", "buy", 1), ("take_limit", "sell", 1)]
