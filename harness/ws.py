@@ -38,6 +38,7 @@ class WsClient:
         self._ids = itertools.count(1)
         self._pending: dict[object, Future] = {}
         self._channels: dict[str, queue.Queue] = {}
+        self._channels_lock = threading.Lock()
         self._overflowed: set[str] = set()
         self.heartbeats: queue.Queue = queue.Queue()
         self.unmatched: queue.Queue = queue.Queue()  # replies whose id matches no request (e.g. id null)
@@ -139,9 +140,12 @@ class WsClient:
         return False
 
     def _queue(self, channel: str) -> queue.Queue:
-        if channel not in self._channels:
-            self._channels[channel] = queue.Queue()
-        return self._channels[channel]
+        # The I/O thread and the test thread both ask for a channel's queue; two of them must never exist
+        # (found by a random-order run: the notification went into a queue nobody waited on).
+        with self._channels_lock:
+            if channel not in self._channels:
+                self._channels[channel] = queue.Queue()
+            return self._channels[channel]
 
     # ------------------------------------------------------------------ writing
     async def _send_text(self, text: str) -> None:
