@@ -20,7 +20,7 @@ WRONG_VERSIONS = ["1.0", "2", 2.0, None, ""]
 NON_INTEGER_IDS = ["1", 1.5, True, [1], {"id": 1}]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def http(pulse_env):
     client = http_client(pulse_env.rest_base, 10)
     yield client

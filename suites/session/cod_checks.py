@@ -3,7 +3,7 @@
 import time
 
 SETTLE_S = 3.0
-QUIET_S = 0.3  # time a wrongful cancel-on-disconnect gets to show
+QUIET_S = 0.2  # time a wrongful cancel-on-disconnect gets to show
 
 
 def order_state(api, order_id: str) -> dict:

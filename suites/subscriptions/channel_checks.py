@@ -12,7 +12,7 @@ from suites.clock import advance_clock
 from suites.far_from_market import far_prices
 
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
-QUIET_SECONDS = 0.3  # how long "nothing arrives" is watched for
+QUIET_SECONDS = 0.2  # how long "nothing arrives" is watched for
 FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
 
 
