@@ -70,9 +70,17 @@ def test_host_off_the_allow_list_never_receives_an_order(tmp_path):
     assert production.requests == [], f"the off-list host was contacted: {production.requests}"
 
 
-def test_orders_of_a_failing_test_are_cancelled(tmp_path, gateway):
-    code, output = run_child(tmp_path, ORDER_TEST.format(after="assert False, 'deliberate failure'"), *external(gateway))
-    assert code == 1 and "deliberate failure" in output
+def test_orders_of_a_failing_test_are_cancelled_at_its_teardown(tmp_path, gateway):
+    """Per-test cleanup, not only the end-of-session sweep: the next test already sees no open order."""
+    body = ORDER_TEST.format(after="assert False, 'deliberate failure'") + """
+
+def test_runs_next(rest, tokens, pulse_env):
+    open_orders = rest.call("private/get_open_orders_by_instrument", {"instrument_name": pulse_env.test_instrument},
+                            token=tokens["maker"].access_token())
+    assert open_orders == [], f"the failed test's order outlived its teardown: {open_orders}"
+"""
+    code, output = run_child(tmp_path, body, *external(gateway), "-p", "no:randomly")
+    assert code == 1 and "deliberate failure" in output and "1 failed, 1 passed" in output, output
     assert open_orders(gateway) == []
 
 
