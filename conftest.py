@@ -5,7 +5,10 @@
     pytest --base-url http://127.0.0.1:8080/api/v2 --ws-url ws://127.0.0.1:8080/ws/api/v2
 """
 
+import argparse
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,12 +18,14 @@ from hypothesis import HealthCheck, settings
 from harness import report
 from harness.api import OrderTracker, PulseApi, TokenManager
 from harness.control import GatewayControl
-from harness.env import MissingCredentials, resolve
+from harness.env import MissingCredentials, load_environments, resolve
 from harness.errors import PulseCallError
 from harness.local import LocalGateway
 from harness.masking import mask_text
 from harness.pacing import Pacer
 from harness.rest import RestClient
+from harness.sweep import journal_path, sweep_run_orders
+from harness.venue import NoVenue, choose_venue, worker_claim
 from harness.ws import WsClient
 
 ROOT = Path(__file__).resolve().parent
@@ -39,8 +44,9 @@ settings.register_profile("thorough", max_examples=400, deadline=None, stateful_
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("pulse", "Pulse conformance suite")
-    group.addoption("--env", default="local", choices=("local", "dev", "stg"),
-                    help="target environment (default: local = the embedded reference gateway)")
+    group.addoption("--env", default="local", choices=tuple(load_environments()),
+                    help="target environment from spec/environments.toml (default: local = the embedded reference "
+                         "gateway; sim = the staging simulator, run exactly as staging)")
     group.addoption("--base-url", help="REST base of an already-running gateway, e.g. http://127.0.0.1:8080/api/v2")
     group.addoption("--ws-url", help="WebSocket URL of an already-running gateway")
     group.addoption("--fault", action="append", default=[], metavar="NAME",
@@ -48,8 +54,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--allow-any-host", action="store_true",
                     help="let trading and other destructive tests run against a host off the allow-list")
     group.addoption("--request-budget", type=int, help="override the environment's total request budget")
+    group.addoption("--requests-per-second", type=float,
+                    help="override the environment's pace (requests per second for the whole run; 0: unpaced)")
     group.addoption("--max-run-seconds", type=float, default=1800.0,
                     help="stop the run (cleanly, with teardown) once it has taken this long (default 1800)")
+    group.addoption("--pulse-run-dir", help=argparse.SUPPRESS)  # set by the controller, read by the workers
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -68,15 +77,49 @@ def pytest_configure(config: pytest.Config) -> None:
             resolve(env_name, config.getoption("--base-url"), config.getoption("--ws-url"))
         except MissingCredentials as exc:
             raise pytest.UsageError(str(exc)) from None
+    handed = getattr(config, "workerinput", {}).get("pulse_options", {})
+    for name, value in handed.items():  # a worker takes the run directory and the shared simulator's URLs
+        setattr(config.option, name, value)
+    if not hasattr(config, "workerinput") and not config.getoption("--pulse-run-dir"):
+        # One directory for the whole run (the controller's), handed to the workers with the options: the order
+        # journals for the final sweep live there.
+        config.option.pulse_run_dir = tempfile.mkdtemp(prefix="pulse-run-")
+        config.add_cleanup(lambda: shutil.rmtree(config.option.pulse_run_dir, ignore_errors=True))
+        start_shared_simulator(config)
+
+
+HANDED_TO_WORKERS = ("pulse_run_dir", "base_url", "ws_url")
+
+
+def pytest_configure_node(node) -> None:
+    """xdist controller: hand each worker the run directory and the URLs of a simulator it started."""
+    node.workerinput["pulse_options"] = {name: getattr(node.config.option, name) for name in HANDED_TO_WORKERS
+                                         if getattr(node.config.option, name, None)}
+
+
+def start_shared_simulator(config: pytest.Config) -> None:
+    """--env sim without a URL: the controller starts one staging simulator that every worker shares, as every
+    CI worker shares staging."""
+    table = load_environments()[config.getoption("--env")]
+    if not table.get("simulator_profile") or config.getoption("--base-url") or config.getoption("--collect-only"):
+        return
+    gateway = LocalGateway(profile=table["simulator_profile"])
+    config.option.base_url, config.option.ws_url = gateway.rest_base, gateway.ws_url
+    config.add_cleanup(gateway.stop)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--env") == "local":
+    if load_environments()[config.getoption("--env")].get("mode", "local") == "local":
         return
-    skip = pytest.mark.skip(reason="local_only: needs the reference gateway's control plane (clock, index price)")
+    local_only = pytest.mark.skip(reason="local_only: needs the reference gateway's control plane (clock, index "
+                                         "price); not covered on a remote gateway")
+    account_wide = pytest.mark.skip(reason="account_wide: acts on every order or setting of a test account, which "
+                                           "other workers and people share on a remote gateway; not covered there")
     for item in items:
         if item.get_closest_marker("local_only"):
-            item.add_marker(skip)
+            item.add_marker(local_only)
+        elif item.get_closest_marker("account_wide"):
+            item.add_marker(account_wide)
 
 
 # ---------------------------------------------------------------------------------------------- environment
@@ -93,6 +136,8 @@ def pulse_env(request: pytest.FixtureRequest):
     environment.local_gateway = gateway is not None
     if config.getoption("--request-budget") is not None:
         environment.request_budget = config.getoption("--request-budget")
+    if config.getoption("--requests-per-second") is not None:
+        environment.requests_per_second = config.getoption("--requests-per-second")
     settings.load_profile(environment.hypothesis_profile)
     results = getattr(config.option, "allure_report_dir", None)
     if results:
@@ -118,19 +163,48 @@ def rest(pulse_env, pacer) -> RestClient:
     client.close()
 
 
-@pytest.fixture(scope="session")
-def tracker() -> OrderTracker:
-    return OrderTracker()
+def run_dir(config: pytest.Config) -> Path:
+    return Path(config.getoption("--pulse-run-dir"))
 
 
 @pytest.fixture(scope="session")
-def tokens(request, pulse_env, rest) -> dict[str, TokenManager]:
-    """Token managers per account; the session ends with cancel_all on those accounts (never on a host off the
-    allow-list). The sweep runs in this fixture's own teardown, while ``rest`` is still open."""
+def tracker(request) -> OrderTracker:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return OrderTracker(journal=journal_path(run_dir(request.config), worker))
+
+
+@pytest.fixture(scope="session")
+def tokens(request, pulse_env, rest, tracker) -> dict[str, TokenManager]:
+    """Token managers per account. The session ends by cancelling what it left open (never on a host off the
+    allow-list): on the suite's own gateway with cancel_all, on a shared one only the suite's own orders. The
+    sweep runs in this fixture's own teardown, while ``rest`` is still open."""
     managers = {name: TokenManager(rest, creds) for name, creds in pulse_env.accounts.items()}
     yield managers
     if pulse_env.hosts_allowed() or request.config.getoption("--allow-any-host"):
-        sweep(rest, managers)
+        if pulse_env.is_local:
+            sweep(rest, managers)
+        else:
+            cancel_tracked_orders(rest, managers, tracker)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def venue(request, pulse_env):
+    """Where this worker trades (harness.venue, I-220): the test instrument when its book leaves room, else the
+    next free one; on a shared gateway each worker takes its own. pulse_env then carries that instrument, its
+    tick and contract sizes and its index, read from the gateway."""
+    if request.config.getoption("--collect-only"):
+        return None
+    rest, tokens = request.getfixturevalue("rest"), request.getfixturevalue("tokens")
+    claim = worker_claim(os.environ.get("PYTEST_XDIST_WORKER"), shared_gateway=pulse_env.is_remote)
+    try:
+        chosen = choose_venue(lambda method, params: rest.call(method, params, token=tokens["maker"].access_token()),
+                              pulse_env, claim)
+    except NoVenue as exc:
+        pulse_env.no_venue = str(exc)  # trading cases fail "not covered" with this text (suites/trading/conftest)
+        return None
+    pulse_env.test_instrument, pulse_env.tick_size = chosen.instrument, chosen.tick_size
+    pulse_env.contract_size, pulse_env.index_name = chosen.contract_size, chosen.index_name
+    return chosen
 
 
 def sweep(rest: RestClient, tokens: dict[str, TokenManager]) -> None:
@@ -238,13 +312,27 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The xdist controller sweeps too, so a crashed worker's orders do not outlive the run."""
+    """After every worker has finished, the controller (or the single process) sweeps once, so a crashed or
+    interrupted worker's orders do not outlive the run: on a shared gateway exactly the journalled orders of
+    this run, on a gateway the suite was pointed at in local mode everything (cancel_all)."""
     config = session.config
-    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist") and \
-            getattr(config.option, "numprocesses", None) and \
-            (config.getoption("--env") != "local" or config.getoption("--base-url")):
-        environment = resolve(config.getoption("--env"), config.getoption("--base-url"), config.getoption("--ws-url"))
-        if environment.hosts_allowed() or config.getoption("--allow-any-host"):
-            rest = RestClient(environment.rest_base)
-            sweep(rest, {name: TokenManager(rest, creds) for name, creds in environment.accounts.items()})
-            rest.close()
+    if hasattr(config, "workerinput") or config.getoption("--collect-only"):
+        return
+    environment = resolve(config.getoption("--env"), config.getoption("--base-url"), config.getoption("--ws-url"))
+    if environment.is_local and not config.getoption("--base-url"):
+        return  # the workers' own gateways are gone with them
+    if not environment.rest_base or not (environment.hosts_allowed() or config.getoption("--allow-any-host")):
+        return
+    rest = RestClient(environment.rest_base)
+    managers = {name: TokenManager(rest, creds) for name, creds in environment.accounts.items()}
+    try:
+        if environment.is_local:
+            sweep(rest, managers)
+        else:
+            cancelled, problems = sweep_run_orders(rest, managers, run_dir(config))
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            if reporter:
+                reporter.write_line(f"final sweep ({environment.name}): cancelled {cancelled} order(s) this run left "
+                                    "open; no other order touched" + "".join(f"\n  {mask_text(p)}" for p in problems))
+    finally:
+        rest.close()

@@ -4,8 +4,10 @@
 which is what lets most suites run every check on both transports.
 """
 
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness.errors import PulseCallError
 from harness.masking import register_secret
@@ -30,19 +32,26 @@ class Credentials:
 
 @dataclass
 class OrderTracker:
-    """Every order id the suite created, per account, so teardown cancels exactly those (and no others)."""
+    """Every order id the suite created, per account, so teardown cancels exactly those (and no others).
+
+    With a ``journal`` (a file in the run directory) each id is also appended there as it is created, with its
+    instrument, so the end-of-run sweep can cancel what a crashed or interrupted worker left (harness.sweep)."""
 
     created: dict[str, set[str]] = field(default_factory=dict)
+    journal: Path | None = None
 
     def record(self, account: str, result: object) -> None:
-        orders = []
-        if isinstance(result, dict) and isinstance(result.get("order"), dict):
-            orders.append(result["order"])
-        for order in orders:
-            ids = self.created.setdefault(account, set())
-            if isinstance(order.get("order_id"), str):
-                ids.add(order["order_id"])
-            ids.update(i for i in order.get("oto_order_ids") or [] if isinstance(i, str))
+        order = result.get("order") if isinstance(result, dict) else None
+        if not isinstance(order, dict):
+            return
+        ids = {order.get("order_id"), *(order.get("oto_order_ids") or [])}
+        ids = {i for i in ids if isinstance(i, str)} - self.created.get(account, set())
+        self.created.setdefault(account, set()).update(ids)
+        if self.journal and ids:
+            with open(self.journal, "a", encoding="utf-8") as handle:
+                for order_id in sorted(ids):
+                    handle.write(json.dumps({"account": account, "order_id": order_id,
+                                             "instrument_name": order.get("instrument_name")}) + "\n")
 
 
 class TokenManager:

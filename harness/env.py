@@ -34,12 +34,22 @@ class Environment:
     requests_per_second: float
     request_budget: int
     hypothesis_profile: str
+    mode: str = "local"  # "local": the suite owns the gateway; "remote": shared, as dev and staging are
+    currencies: list[str] = field(default_factory=lambda: ["BTC", "ETH"])
+    simulator_profile: str = ""  # sim: the reference gateway profile the controller starts when no URL is given
     accounts: dict[str, Credentials] = field(default_factory=dict)
     local_gateway: bool = False  # True when the suite started the reference gateway itself
+    no_venue: str = ""  # why no instrument leaves the suite room to trade (harness.venue), when none does
 
     @property
     def is_local(self) -> bool:
-        return self.name == "local"
+        """The suite owns the gateway: control plane, account-wide calls and exact account state are fine."""
+        return self.mode == "local"
+
+    @property
+    def is_remote(self) -> bool:
+        """A shared gateway (dev, staging, the staging simulator): only the suite's own orders are touched."""
+        return not self.is_local
 
     def hosts(self) -> set[str]:
         return {urlparse(self.rest_base).hostname or "", urlparse(self.ws_url).hostname or ""}

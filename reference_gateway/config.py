@@ -78,6 +78,7 @@ class Instrument:
             "price_index": self.price_index,
             "quote_currency": "USD",
             "settlement_currency": "USD",
+            "tick_size": self.tick_size,  # undocumented in Pulse, as in Deribit's get_instruments (I-220)
         }
         if self.kind == "option":
             data["option_type"] = self.option_type

@@ -1,0 +1,64 @@
+"""The end-of-run sweep on a shared gateway: cancel what the suite created and left open, and nothing else.
+
+Every order the suite creates is appended to a journal in the run directory (``OrderTracker.journal``), one
+file per worker. After every worker has finished, the xdist controller (or the single process) reads the
+journals, lists the open orders of each (account, instrument) the run used, and cancels exactly the journalled
+ones. Other people's orders on the same accounts are never touched.
+"""
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from harness.errors import PulseCallError
+
+JOURNAL_GLOB = "orders-*.jsonl"
+
+
+def journal_path(run_dir: Path, worker: str) -> Path:
+    return run_dir / f"orders-{worker}.jsonl"
+
+
+def journalled(run_dir: Path) -> dict[tuple[str, str], set[str]]:
+    """(account, instrument) -> the order ids the run created there."""
+    created: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for path in sorted(run_dir.glob(JOURNAL_GLOB)):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by an interrupted worker
+            if entry.get("instrument_name"):
+                created[(entry["account"], entry["instrument_name"])].add(entry["order_id"])
+    return created
+
+
+def open_orders_of_the_run(rest, tokens: dict, run_dir: Path) -> dict[str, list[str]]:
+    """account -> the run's order ids that are still open (untriggered included)."""
+    left: dict[str, list[str]] = defaultdict(list)
+    for (account, instrument), ids in journalled(run_dir).items():
+        if account not in tokens:
+            continue
+        listed = rest.call("private/get_open_orders_by_instrument", {"instrument_name": instrument, "type": "all"},
+                           token=tokens[account].access_token())
+        left[account] += sorted(o["order_id"] for o in listed if isinstance(o, dict) and o.get("order_id") in ids)
+    return dict(left)
+
+
+def sweep_run_orders(rest, tokens: dict, run_dir: Path) -> tuple[int, list[str]]:
+    """Cancel the run's open orders; returns (cancelled, problems). Never raises: the run's verdict stands."""
+    cancelled, problems = 0, []
+    try:
+        left = open_orders_of_the_run(rest, tokens, run_dir)
+    except Exception as exc:  # noqa: BLE001 - reported, the sweep must not hide the run's own result
+        return 0, [f"listing open orders failed: {exc}"]
+    for account, order_ids in left.items():
+        for order_id in order_ids:
+            try:
+                rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
+                cancelled += 1
+            except PulseCallError:
+                pass  # filled or cancelled meanwhile
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"cancel {order_id} ({account}) failed: {exc}")
+    return cancelled, problems

@@ -1,0 +1,87 @@
+"""Where the suite trades: an instrument whose book leaves it room to cross its own orders (register I-220).
+
+On a shared gateway other firms quote and trade. The suite's crossing orders must meet only each other, so it
+looks for a book that is empty or has a foreign spread wide enough for its price band, and reads the
+instrument's contract size, tick size and index from the gateway. With several workers on one shared gateway,
+worker N takes the N-th such instrument, so two workers never trade on the same book. When there is none, the
+run says so: trading cases fail as "not covered" (never a quiet skip).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness.band import BandUnavailable, find_band
+
+Call = Callable[[str, dict], object]  # (method, params) -> result, authorised as the maker
+
+
+class NoVenue(Exception):
+    """No instrument on this gateway leaves the suite a free price region (the trading cases are not covered)."""
+
+
+@dataclass(frozen=True)
+class Venue:
+    instrument: str
+    tick_size: float
+    contract_size: float
+    index_name: str
+    reason: str  # why this one: shown in the run header and the report
+
+
+def candidates(instruments: list[dict], preferred: str) -> list[dict]:
+    """Active futures (perpetuals included), the configured test instrument first, then perpetuals, then by name."""
+    usable = [i for i in instruments if i.get("kind") == "future" and i.get("is_active", True) is not False
+              and isinstance(i.get("instrument_name"), str)]
+    return sorted(usable, key=lambda i: (i["instrument_name"] != preferred,
+                                         "PERPETUAL" not in i["instrument_name"], i["instrument_name"]))
+
+
+def tick_size_of(instrument: dict, env) -> float | None:
+    """The undocumented Deribit field ``tick_size`` when the gateway gives it, else the configured value for the
+    configured instrument; None when unknown (an order off the tick grid would be refused)."""
+    tick = instrument.get("tick_size")
+    if isinstance(tick, int | float) and not isinstance(tick, bool) and tick > 0:
+        return float(tick)
+    return env.tick_size if instrument["instrument_name"] == env.test_instrument else None
+
+
+def choose_venue(call: Call, env, claim: int = 0) -> Venue:
+    """The ``claim``-th instrument (0 for the first) whose book leaves a free band; NoVenue when there is none."""
+    listed: list[dict] = []
+    for currency in env.currencies:
+        listed += [i for i in call("private/get_instruments", {"currency": currency, "kind": "future"})
+                   if isinstance(i, dict)]
+    found: list[Venue] = []
+    refusals: list[str] = []
+    index_prices: dict[str, float] = {}
+    for instrument in candidates(listed, env.test_instrument):
+        name = instrument["instrument_name"]
+        tick = tick_size_of(instrument, env)
+        if tick is None:
+            refusals.append(f"{name}: tick size unknown")
+            continue
+        index_name = instrument.get("price_index") or env.index_name
+        contract = instrument.get("contract_size") or env.contract_size
+        if index_name not in index_prices:
+            index_prices[index_name] = float(call("public/get_index_price", {"index_name": index_name}))
+        book = call("private/get_order_book", {"instrument_name": name, "depth": 1})
+        try:
+            find_band(book, index_prices[index_name], tick, contract)
+        except BandUnavailable as exc:
+            refusals.append(f"{name}: {exc}")
+            continue
+        spread = (book.get("best_bid_price"), book.get("best_ask_price"))
+        found.append(Venue(name, tick, float(contract), index_name,
+                           "empty book" if spread == (None, None) else f"foreign spread {spread[0]}..{spread[1]}"))
+        if len(found) > claim:
+            return found[claim]
+    raise NoVenue(f"{env.name}: no instrument leaves room for the suite's own crossing orders "
+                  f"(needed {claim + 1}, one per worker on a shared gateway; found {len(found)}). "
+                  + "; ".join(refusals[:8]))
+
+
+def worker_claim(worker_id: str | None, shared_gateway: bool) -> int:
+    """Worker gwN claims the N-th free instrument on a shared gateway; a private gateway has one worker."""
+    if not shared_gateway or not worker_id or not worker_id.startswith("gw"):
+        return 0
+    return int(worker_id[2:])
