@@ -19,12 +19,11 @@ from harness import report
 from harness.api import OrderTracker, PulseApi, TokenManager
 from harness.control import GatewayControl
 from harness.env import MissingCredentials, load_environments, resolve
-from harness.errors import PulseCallError
 from harness.local import LocalGateway
 from harness.masking import mask_text
 from harness.pacing import Pacer
 from harness.rest import RestClient
-from harness.sweep import journal_path, sweep_run_orders
+from harness.sweep import cancel_tracked_orders, journal_path, sweep_run_orders
 from harness.venue import NoVenue, choose_venue, worker_claim
 from harness.ws import WsClient
 
@@ -242,17 +241,6 @@ def pulse(pulse_env, rest, tokens, tracker, ws_client):
 
     yield make
     cancel_tracked_orders(rest, tokens, tracker)
-
-
-def cancel_tracked_orders(rest: RestClient, tokens: dict[str, TokenManager], tracker: OrderTracker) -> None:
-    """Cancel every still-open order this suite created, and nothing else."""
-    for account, order_ids in tracker.created.items():
-        for order_id in sorted(order_ids):
-            try:
-                rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
-            except PulseCallError:
-                pass  # already filled or cancelled
-        order_ids.clear()
 
 
 @pytest.fixture(params=["http", "ws"])

@@ -15,6 +15,17 @@ from harness.errors import PulseCallError
 JOURNAL_GLOB = "orders-*.jsonl"
 
 
+def cancel_tracked_orders(rest, tokens: dict, tracker) -> None:
+    """Cancel every still-open order this worker created (OrderTracker), and nothing else."""
+    for account, order_ids in tracker.created.items():
+        for order_id in sorted(order_ids):
+            try:
+                rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
+            except PulseCallError:
+                pass  # already filled or cancelled
+        order_ids.clear()
+
+
 def journal_path(run_dir: Path, worker: str) -> Path:
     return run_dir / f"orders-{worker}.jsonl"
 

@@ -4,6 +4,7 @@ Everything environment-specific comes from ``pulse_env`` (and the hypothesis pro
 run works against the local reference gateway, dev and staging.
 """
 
+import re
 from pathlib import Path
 
 import hypothesis
@@ -13,6 +14,7 @@ import schemathesis
 import yaml
 
 from harness.env import SPEC_DIR
+from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
 from suites.fuzz.shaping import Market, shape_positive_case
 
@@ -29,6 +31,25 @@ BUILTIN_CHECKS = (
     "response_schema_conformance", "negative_data_rejection", "positive_data_acceptance",
     "missing_required_header", "ignored_auth", "use_after_free", "ensure_resource_availability",
 )
+
+
+# Cases that act on a whole test account: cancel_all, and cancel-on-disconnect over HTTP (account scope, I-08).
+# On a shared gateway they would cancel other workers' and people's orders: the root conftest skips them there.
+ACCOUNT_WIDE_CASES = re.compile(r"private/cancel_all(?!_)|POST /private/(enable|disable)_cancel_on_disconnect")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith("suites/fuzz/") and ACCOUNT_WIDE_CASES.search(item.nodeid):
+            item.add_marker(pytest.mark.account_wide)
+
+
+def record_orders(tracker, body: object) -> None:
+    """Track the orders a generated case created (buy/sell/edit answers), so cleanup cancels exactly those."""
+    if isinstance(body, dict) and isinstance(body.get("result"), dict):
+        body = body["result"]  # a JSON-RPC reply over WS
+    tracker.record("maker", body)
 
 
 def load_spec() -> dict:
@@ -123,17 +144,21 @@ def _fuzz_profile(pulse_env):
 
 
 @pytest.fixture(autouse=True)
-def restore_account_settings(pulse_env, rest, tokens):
-    """Fuzzing sets the maker's MMP configs and leaves orders: put them back after each test (account-scope
-    cancel-on-disconnect is reset by ``_restore_account_state`` below)."""
+def restore_account_settings(pulse_env, rest, tokens, tracker):
+    """Fuzzing sets the maker's MMP config and leaves orders: put it back after each test, and cancel the orders
+    the cases created (on the suite's own gateway all of them; on a shared one exactly the tracked ones).
+    Account-scope cancel-on-disconnect is reset by ``_restore_account_state`` below."""
     token = tokens["maker"].access_token()
     mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token)
-           for index in ("btc_usd", "eth_usd")}
+           for index in dict.fromkeys((pulse_env.index_name, "btc_usd", "eth_usd"))}
     yield
     token = tokens["maker"].access_token()
     for config in mmp.values():
         rest.call("private/set_mmp_config", config, token=token)
-    rest.call("private/cancel_all", {}, token=token)
+    if pulse_env.is_local:
+        rest.call("private/cancel_all", {}, token=token)
+    else:
+        cancel_tracked_orders(rest, tokens, tracker)
 
 
 @pytest.fixture(scope="session")
@@ -144,21 +169,28 @@ def http_session():
 
 
 @pytest.fixture
-def send_case(pacer, market, http_session):
+def send_case(pacer, market, http_session, tracker):
     """Send one generated case and run every check: paced, and positive cases shaped first (I-180)."""
 
     def send(case, checks=pulse_checks.PULSE_CHECKS):
         if case.meta is not None and case.meta.generation.mode.is_positive:
             shape_positive_case(case, market)
         pacer.wait()  # the environment's rate and request budget apply to fuzzing too
-        return case.call_and_validate(session=http_session, additional_checks=list(checks))
+        response = case.call(session=http_session)
+        if response.status_code == 200:
+            record_orders(tracker, pulse_checks.json_body(response))
+        case.validate_response(response, additional_checks=list(checks))
+        return response
 
     return send
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _restore_account_state(rest, tokens):
-    """Fuzzing may switch account-scope cancel-on-disconnect on (I-08): leave the test accounts with it off."""
+def _restore_account_state(pulse_env, rest, tokens):
+    """Fuzzing may switch account-scope cancel-on-disconnect on (I-08): leave the test accounts with it off. On a
+    shared gateway the account-scope cases do not run (ACCOUNT_WIDE_CASES), and its setting is not ours to reset."""
     yield
+    if pulse_env.is_remote:
+        return
     for manager in tokens.values():
         rest.call("private/disable_cancel_on_disconnect", {"scope": "account"}, token=manager.access_token())

@@ -21,6 +21,7 @@ from harness.signer import signature_grant
 MARKET_TYPES = {"market", "stop_market", "take_market"}
 FAR_BELOW, FAR_ABOVE = 0.5, 1.5  # order prices as a fraction of the index: never marketable
 MAX_CONTRACTS = 50
+COD_METHODS = {"private/enable_cancel_on_disconnect", "private/disable_cancel_on_disconnect"}
 
 
 def pick(options: list, seed: object):
@@ -155,6 +156,10 @@ def shape_positive_case(case, market: Market) -> None:
         shape_buy_sell(params, method.split("/")[1], market)
     elif method == "private/edit":
         shape_edit(params, market)
+    elif method == "private/cancel_all_by_instrument" and not market.is_local:
+        params["instrument_name"] = market.instrument  # this worker's own instrument: never others' orders
+    elif method in COD_METHODS and not market.is_local:
+        params.pop("scope", None)  # the connection's own scope (I-08): account scope reaches other workers
     elif isinstance(params.get("instrument_name"), str) and zlib.crc32(params["instrument_name"].encode()) % 8:
         # Mostly instruments that exist, so results are exercised; the rest stay as generated.
         params["instrument_name"] = pick(market.known_instruments, params["instrument_name"])

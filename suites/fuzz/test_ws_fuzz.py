@@ -19,7 +19,7 @@ from schemathesis import GenerationMode
 
 from harness.masking import masked_json
 from suites.fuzz import pulse_checks
-from suites.fuzz.conftest import DATABASE_DIR, EXAMPLES_PER_OPERATION, load_spec, profile_name
+from suites.fuzz.conftest import DATABASE_DIR, EXAMPLES_PER_OPERATION, load_spec, profile_name, record_orders
 from suites.fuzz.shaping import shape_positive_case
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.interpretation("I-05", "I-180")]
@@ -126,7 +126,7 @@ def authorised_ws(ws_client, pulse_env):
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 @pytest.mark.parametrize(("path", "verb", "method"), OPERATIONS, ids=[m for _, _, m in OPERATIONS])
-def test_ws_method_answers_as_documented(path, verb, method, mode, authorised_ws, market, pulse_env, pacer):
+def test_ws_method_answers_as_documented(path, verb, method, mode, authorised_ws, market, pulse_env, pacer, tracker):
     """Doc: every method replies `result` (its documented model) or a JSON-RPC error; invalid params are -32602."""
     operation = ws_schema()[path][verb.upper()]
     budget = max(2, int(EXAMPLES_PER_OPERATION[profile_name(pulse_env)] * WS_EXAMPLES_FRACTION))
@@ -141,6 +141,7 @@ def test_ws_method_answers_as_documented(path, verb, method, mode, authorised_ws
         params = ws_params(case, method)
         pacer.wait()
         reply = send(authorised_ws, method, params, f"fuzz-{next(sent)}")
+        record_orders(tracker, reply)
         problem = reply_problem(path, verb, method, params, reply)
         assert problem is None, (f"{method} over WS: {problem}\nrequest params: {masked_json(params)}\n"
                                  f"reply: {masked_json(reply)}")

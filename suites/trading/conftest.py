@@ -41,6 +41,7 @@ def start_driver(apis: dict, pulse_env) -> tuple[ModelDriver, PriceBand]:
     foreign = {"buy": book.get("best_bid_price"), "sell": book.get("best_ask_price")}
     driver = ModelDriver.start(apis, pulse_env.test_instrument, pulse_env.tick_size, pulse_env.contract_size,
                                band.index_price, book.get("last_price"), foreign)
+    driver.exclusive_accounts = pulse_env.is_local
     return driver, band
 
 

@@ -6,7 +6,7 @@ import pytest
 from suites.trading.conftest import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all"),
-              pytest.mark.local_only]  # it reaches the account's orders on every instrument
+              pytest.mark.account_wide]  # it reaches the account's orders on every instrument
 
 
 @pytest.mark.interpretation("I-32")
