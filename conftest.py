@@ -30,7 +30,7 @@ from harness.ws import WsClient
 ROOT = Path(__file__).resolve().parent
 # Each test's final outcome with its markers, the conformance matrix (reports/<env>/matrix.json) and the
 # regression gate (spec/known_failures/<env>.toml; verdict at the end of the run): see README.
-pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate"]
+pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate", "harness.accounting"]
 DESTRUCTIVE_MARKERS = ("trading", "session", "subscriptions", "fuzz")
 
 settings.register_profile("local", max_examples=60, deadline=None, stateful_step_count=25,

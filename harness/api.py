@@ -53,6 +53,31 @@ class OrderTracker:
                     handle.write(json.dumps({"account": account, "order_id": order_id,
                                              "instrument_name": order.get("instrument_name")}) + "\n")
 
+    def observe(self, account: str, result: object) -> None:
+        """Forget the orders a result shows closed (filled, cancelled, rejected: terminal states), so cleanup
+        does not spend a request of the run's budget on each of them."""
+        open_ids = self.created.get(account)
+        if not open_ids:
+            return
+        for order in orders_in(result):
+            if order.get("order_state") in CLOSED_STATES:
+                open_ids.discard(order.get("order_id"))
+
+
+CLOSED_STATES = {"filled", "cancelled", "rejected"}
+
+
+def orders_in(result: object) -> list[dict]:
+    """Every OrderConfirmation in a result: a list of orders, BuySellResponse.order, or a bare order."""
+    if isinstance(result, list):
+        return [entry for entry in result if isinstance(entry, dict) and "order_state" in entry]
+    if isinstance(result, dict):
+        if isinstance(result.get("order"), dict):
+            return [result["order"]]
+        if "order_state" in result:
+            return [result]
+    return []
+
 
 class TokenManager:
     """Logs in with client_credentials on first use and refreshes before expiry (one per account and worker)."""
@@ -94,6 +119,7 @@ class PulseApi:
         result = self._call(method, params)
         if method in ORDER_ENTRY:
             self.tracker.record(self.account, result)
+        self.tracker.observe(self.account, result)
         return result
 
     def _call(self, method: str, params: dict) -> object:

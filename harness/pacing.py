@@ -3,6 +3,12 @@
 import threading
 import time
 
+_sent_by_this_process = 0  # every request through any Pacer of this process (harness.accounting reads it)
+
+
+def requests_sent() -> int:
+    return _sent_by_this_process
+
 
 class BudgetExhausted(Exception):
     """The run used up the request budget configured for this environment."""
@@ -21,6 +27,8 @@ class Pacer:
                 raise BudgetExhausted(f"request budget of {self.budget} for this environment is used up "
                                       "(raise it with --request-budget)")
             self.sent += 1
+            global _sent_by_this_process
+            _sent_by_this_process += 1
             if not self.per_second:
                 return
             now = time.monotonic()

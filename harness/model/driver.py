@@ -7,6 +7,7 @@ script of the wire calls (order ids written as ``<order N>``) for failure messag
 import json
 from collections.abc import Callable
 
+from harness.api import orders_in
 from harness.errors import PulseCallError
 from harness.model import views
 from harness.model.checks import (
@@ -41,32 +42,37 @@ class ModelDriver:
     # ------------------------------------------------------------------ setup
     @classmethod
     def start(cls, apis: dict, instrument_name: str, tick: float, contract: float, index_price: float,
-              last_price: float | None, foreign_best: dict | None = None) -> "ModelDriver":
-        """Snapshot positions and balances of each account so the model predicts changes from here."""
+              last_price: float | None, foreign_best: dict | None = None, *,
+              exclusive_accounts: bool = True) -> "ModelDriver":
+        """Snapshot positions (and, on an exclusive account, balances) of each account so the model predicts
+        changes from here."""
         positions, baseline = {}, {}
         for account, api in apis.items():
             position = position_of(api.call("private/get_positions", kind="future"), instrument_name)
-            summary = api.call("private/get_account_summary", currency="USD")
             positions[account] = ModelPosition(size=position.get("size", 0.0) if position else 0.0,
                                                average_price=position.get("average_price", 0.0) if position else 0.0)
-            baseline[account] = {"balance": summary.get("balance"),
-                                 "futures_session_rpl": summary.get("futures_session_rpl")}
+            if exclusive_accounts:
+                summary = api.call("private/get_account_summary", currency="USD")
+                baseline[account] = {"balance": summary.get("balance"),
+                                     "futures_session_rpl": summary.get("futures_session_rpl")}
         model = ModelExchange(instrument_name, tick, contract, index_price=index_price, last_price=last_price,
                               positions=positions, foreign_best=foreign_best)
         driver = cls(apis, instrument_name, model)
-        driver.baseline = baseline
+        driver.baseline, driver.exclusive_accounts = baseline, exclusive_accounts
         return driver
 
-    def level_out(self, price: float) -> None:
+    def level_out(self, price: float, *, set_last_price: bool = True) -> None:
         """Start from a known state: when maker and taker hold opposite positions (they only ever trade with
         each other), close both at ``price``; then a one-contract round trip makes ``price`` the last price.
-        The same flow then meets the same state on every replay, which shrinking needs."""
+        The same flow then meets the same state on every replay, which shrinking needs. On a shared gateway
+        the round trip is left out (``set_last_price=False``): last-price triggers do not run there, and each
+        round trip costs four orders of the run's request budget."""
         maker, taker = self.model.position("maker").size, self.model.position("taker").size
         if maker and abs(maker + taker) < 1e-9 and abs(maker) <= LEVEL_OUT_LIMIT * self.model.contract:
             seller, buyer = ("maker", "taker") if maker > 0 else ("taker", "maker")
             self.place(seller, "sell", {"type": "limit", "amount": abs(maker), "price": price})
             self.place(buyer, "buy", {"type": "limit", "amount": abs(maker), "price": price})
-        for seller, buyer in (("maker", "taker"), ("taker", "maker")):
+        for seller, buyer in (("maker", "taker"), ("taker", "maker")) if set_last_price else ():
             self.place(seller, "sell", {"type": "limit", "amount": self.model.contract, "price": price})
             self.place(buyer, "buy", {"type": "limit", "amount": self.model.contract, "price": price})
         self.settle()
@@ -354,17 +360,6 @@ def position_of(positions: object, instrument_name: str) -> dict | None:
     if not isinstance(positions, list):
         return None
     return next((p for p in positions if isinstance(p, dict) and p.get("instrument_name") == instrument_name), None)
-
-
-def orders_in(result: object) -> list[dict]:
-    if isinstance(result, list):
-        return [entry for entry in result if isinstance(entry, dict) and "order_state" in entry]
-    if isinstance(result, dict):
-        if isinstance(result.get("order"), dict):
-            return [result["order"]]
-        if "order_state" in result:
-            return [result]
-    return []
 
 
 def check_sorted(entries: object, field: str, *, descending: bool, where: str) -> None:

@@ -40,8 +40,7 @@ def start_driver(apis: dict, pulse_env) -> tuple[ModelDriver, PriceBand]:
     band, book = read_band(apis["maker"], pulse_env)
     foreign = {"buy": book.get("best_bid_price"), "sell": book.get("best_ask_price")}
     driver = ModelDriver.start(apis, pulse_env.test_instrument, pulse_env.tick_size, pulse_env.contract_size,
-                               band.index_price, book.get("last_price"), foreign)
-    driver.exclusive_accounts = pulse_env.is_local
+                               band.index_price, book.get("last_price"), foreign, exclusive_accounts=pulse_env.is_local)
     return driver, band
 
 
@@ -53,7 +52,7 @@ def driver(pulse, pulse_env, transport):
     documented rule explicitly and everything else about the step implicitly."""
     made, band = start_driver({"maker": pulse("maker", transport), "taker": pulse("taker", transport)}, pulse_env)
     made.band = band
-    made.level_out(band.centre)
+    made.level_out(band.centre, set_last_price=pulse_env.is_local)
     yield made
     made.cancel_everything()
 
