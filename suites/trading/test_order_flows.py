@@ -167,8 +167,9 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
     return OrderFlows
 
 
-def flow_settings() -> settings:
-    return settings(max_examples=min(settings.default.max_examples, S.FLOW_EXAMPLES_LOCAL),
+def flow_settings(remote: bool) -> settings:
+    cap = S.FLOW_EXAMPLES_REMOTE if remote else S.FLOW_EXAMPLES_LOCAL
+    return settings(max_examples=min(settings.default.max_examples, cap),
                     stateful_step_count=min(settings.default.stateful_step_count, S.FLOW_STEPS_LOCAL))
 
 
@@ -184,4 +185,4 @@ def test_order_flows_agree_with_the_model(accounts, pulse_env, monkeypatch):
     machine = order_flows(accounts, pulse_env, S.ORDER_SPEC if isolated else S.REMOTE_ORDER_SPEC, isolated)
     monkeypatch.setattr(hypothesis_engine, "MAX_SHRINKING_SECONDS", SHRINKING_SECONDS)
     with report.muted():
-        run_state_machine_as_test(machine, settings=flow_settings())
+        run_state_machine_as_test(machine, settings=flow_settings(pulse_env.is_remote))
