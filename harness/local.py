@@ -13,10 +13,15 @@ READY_PREFIX = "PULSE_REFGW_READY"
 
 
 class LocalGateway:
-    def __init__(self, faults: tuple[str, ...] = (), config: str | None = None, start_timeout: float = 30.0) -> None:
+    def __init__(self, faults: tuple[str, ...] = (), config: str | None = None, start_timeout: float = 30.0,
+                 deviations: tuple[str, ...] = (), profile: str | None = None) -> None:
         command = [sys.executable, "-m", "reference_gateway", "--host", "127.0.0.1", "--port", "0"]
         for name in faults:
             command += ["--fault", name]
+        for name in deviations:
+            command += ["--deviation", name]
+        if profile:
+            command += ["--profile", profile]
         if config:
             command += ["--config", config]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
