@@ -355,28 +355,26 @@ def _change_only_channels(gw: Gateway) -> None:
     replace(gw, "_initial_notification", make)
 
 
-EXTRA_INSTRUMENTS = [
-    {"instrument_name": "BTC_USDC-PERPETUAL", "kind": "future", "base_currency": "BTC", "price_index": "btc_usdc",
+EXTRA_INSTRUMENTS = [  # on the doc's two indices ("Btc_usd or eth_usd"), with other grids and contract sizes
+    {"instrument_name": "BTC_USDC-PERPETUAL", "kind": "future", "base_currency": "BTC", "price_index": "btc_usd",
      "tick_size": 1.0, "contract_size": 1, "expiration_timestamp": PERPETUAL_EXPIRY_MS},
     {"instrument_name": "ETH_USD-27MAR27", "kind": "future", "base_currency": "ETH", "price_index": "eth_usd",
      "tick_size": 0.25, "contract_size": 5, "expiration_timestamp": 1805875200000},
-    {"instrument_name": "SOL_USDC-PERPETUAL", "kind": "future", "base_currency": "SOL", "price_index": "sol_usdc",
-     "tick_size": 0.01, "contract_size": 1, "expiration_timestamp": PERPETUAL_EXPIRY_MS},
+    {"instrument_name": "ETH-27MAR27-3000-C", "kind": "option", "base_currency": "ETH", "price_index": "eth_usd",
+     "tick_size": 1.0, "contract_size": 1, "expiration_timestamp": 1805875200000, "strike": 3000, "option_type": "call"},
 ]
-EXTRA_INDICES = {"btc_usdc": 60010.0, "sol_usdc": 150.0}
 
 
-def _add_instruments(*instruments: dict, indices: dict) -> Callable[[dict], None]:
+def _add_instruments(*instruments: dict) -> Callable[[dict], None]:
     def configure(config: dict) -> None:
         present = {i["instrument_name"] for i in config["instruments"]}
         config["instruments"] = config["instruments"] + [dict(i) for i in instruments if i["instrument_name"] not in present]
-        config["indices"] = {**indices, **config["indices"]}
     return configure
 
 
-@deviation("other_instruments", "market_data", "more instruments: BTC_USDC-PERPETUAL (tick 1, index btc_usdc), "
-           "ETH_USD-27MAR27 (tick 0.25, contract 5), SOL_USDC-PERPETUAL (index sol_usdc)", "market_data or trading",
-           configure=_add_instruments(*EXTRA_INSTRUMENTS, indices=EXTRA_INDICES))
+@deviation("other_instruments", "market_data", "more instruments, other grids: BTC_USDC-PERPETUAL (tick 1, "
+           "contract 1), ETH_USD-27MAR27 (tick 0.25, contract 5), option ETH-27MAR27-3000-C", "market_data or trading",
+           configure=_add_instruments(*EXTRA_INSTRUMENTS))
 def _other_instruments(gw: Gateway) -> None:
     """Everything happens in ``configure``."""
 
@@ -386,7 +384,7 @@ def _other_instruments(gw: Gateway) -> None:
            configure=_add_instruments({
                "instrument_name": "BTC-FS-25DEC26_PERP", "kind": "future_combo", "base_currency": "BTC",
                "price_index": "btc_usd", "tick_size": 0.5, "contract_size": 10,
-               "expiration_timestamp": 1798185600000}, indices={}))
+               "expiration_timestamp": 1798185600000}))
 def _combo_instrument(gw: Gateway) -> None:
     """Everything happens in ``configure``."""
 
