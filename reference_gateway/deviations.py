@@ -125,8 +125,9 @@ def add_accounts(*client_ids: str) -> Callable[[dict], None]:
     return configure
 
 
-def account_id(client_id: str) -> str:
-    return OTHER_FIRMS[client_id]["account_id"]
+def other_firm(gw: Gateway, deviation_name: str, client_id: str) -> tuple:
+    """(exchange, settings, random source, account id) of another firm's trading robot."""
+    return gw.exchange, settings(gw), rng(gw, deviation_name), OTHER_FIRMS[client_id]["account_id"]
 
 
 def limit_order(instrument_name: str, amount: float, price: float, **extra) -> dict:
@@ -155,8 +156,7 @@ def map_dicts(value: object, change: Callable[[dict], dict], depth: int = 2) -> 
            "BTC_USD-PERPETUAL and ETH_USD-PERPETUAL, re-quoting every 0.5 s", "trading or market_data or subscriptions",
            configure=add_accounts("mm_firm"))
 def _market_maker(gw: Gateway) -> None:
-    x, s, random_source = gw.exchange, settings(gw), rng(gw, "market_maker_one_tick")
-    maker = account_id("mm_firm")
+    x, s, random_source, maker = other_firm(gw, "market_maker_one_tick", "mm_firm")
 
     def requote() -> None:
         for name in QUOTED_INSTRUMENTS:
@@ -177,8 +177,7 @@ def _market_maker(gw: Gateway) -> None:
            "instruments every ~1.5 s (IOC), producing public trades", "trading or market_data or subscriptions",
            configure=add_accounts("taker_firm"))
 def _other_taker(gw: Gateway) -> None:
-    x, s, random_source = gw.exchange, settings(gw), rng(gw, "other_taker")
-    taker = account_id("taker_firm")
+    x, s, random_source, taker = other_firm(gw, "other_taker", "taker_firm")
 
     def take() -> None:
         instrument = x.instruments[random_source.choice(QUOTED_INSTRUMENTS)]
