@@ -267,3 +267,20 @@ def test_other_instruments_with_their_own_grid_and_index(gateway, ws_of):
 def test_every_deviation_has_a_test_here():
     source = open(__file__).read()
     assert [name for name in DEVIATIONS if f'"{name}"' not in source] == []
+
+
+def test_local_gateway_process_takes_deviations_and_a_profile():
+    from harness.local import LocalGateway
+
+    gateway = LocalGateway(deviations=("error_data_null",), profile="staging")
+    try:
+        status = httpx.get(gateway.root_url + "/_refgw/control/status", timeout=10).json()
+        assert status["deviations"] == [*PROFILES["staging"], "error_data_null"]
+    finally:
+        gateway.stop()
+
+
+def test_pytest_refuses_deviations_off_the_local_environment():
+    ran = subprocess.run([sys.executable, "-m", "pytest", "--env", "dev", "--deviation", "latency", "--co", "-q",
+                          "-p", "no:cacheprovider", "suites/jsonrpc"], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 4 and "--deviation switches deviations" in ran.stderr
