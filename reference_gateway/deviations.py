@@ -168,6 +168,9 @@ def _market_maker(gw: Gateway) -> None:
                     amount = instrument.contract_size * random_source.randint(1, 5)
                     price = on_tick_grid(mid + sign * level * instrument.tick_size, instrument.tick_size)
                     x.place_order(maker, direction, limit_order(name, amount, price, label="mm"), None)
+        # the firm's replaced quotes are archived: the order history the gateway scans stays bounded
+        for order_id in [order_id for order_id, order in x.orders.items() if order.account_id == maker and not order.is_open]:
+            del x.orders[order_id]
 
     requote()
     gw.timer_hooks.append(every(lambda: s["maker_refresh_ms"] / 1000, requote))
