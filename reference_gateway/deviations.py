@@ -388,5 +388,13 @@ def _other_instruments(gw: Gateway) -> None:
                "price_index": "btc_usd", "tick_size": 0.5, "contract_size": 10,
                "expiration_timestamp": 1798185600000}))
 def _combo_instrument(gw: Gateway) -> None:
-    """Everything happens in ``configure``."""
+    """Positions keep the doc's kinds (PositionConfirmation.kind: "future", "option"): a combo position is a future."""
+    handler, private = gw.methods["private/get_positions"]
+
+    def get_positions(ctx, identity, params):
+        rows = handler(ctx, identity, {k: v for k, v in params.items() if k != "kind"})
+        rows = [{**row, "kind": row["kind"] if row["kind"] in ("future", "option") else "future"} for row in rows]
+        return [row for row in rows if params.get("kind") in (None, row["kind"])]
+
+    gw.methods["private/get_positions"] = (get_positions, private)
 

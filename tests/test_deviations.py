@@ -253,7 +253,8 @@ def test_change_only_channels_send_only_the_book_snapshot_at_subscribe(gateway, 
 
 
 def test_other_instruments_with_their_own_grid_and_index(gateway, ws_of):
-    ws = ws_of(gateway("other_instruments", "combo_instrument"))
+    running = gateway("other_instruments", "combo_instrument")
+    ws = ws_of(running)
     btc = {i["instrument_name"]: i for i in ws.result("private/get_instruments", {"currency": "BTC"})}
     assert "BTC_USDC-PERPETUAL" in btc and btc["BTC-FS-25DEC26_PERP"]["kind"] == "future_combo"
     option = {i["instrument_name"]: i for i in ws.result("private/get_instruments", {"currency": "ETH"})}["ETH-27MAR27-3000-C"]
@@ -262,6 +263,10 @@ def test_other_instruments_with_their_own_grid_and_index(gateway, ws_of):
     assert off_grid["error"]["code"] == -32602
     on_grid = ws.result("private/buy", {"instrument_name": "ETH_USD-27MAR27", "amount": 5, "price": 2000.25, "type": "limit"})
     assert on_grid["order"]["order_state"] == "open"
+    taker = ws_of(running, TAKER)
+    cross(ws, taker, "BTC-FS-25DEC26_PERP", 10.0)
+    assert [(p["instrument_name"], p["kind"]) for p in taker.result("private/get_positions", {"kind": "future"})] == [
+        ("BTC-FS-25DEC26_PERP", "future")]  # positions keep the doc's kinds
 
 
 def test_every_deviation_has_a_test_here():
