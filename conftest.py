@@ -50,6 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ws-url", help="WebSocket URL of an already-running gateway")
     group.addoption("--fault", action="append", default=[], metavar="NAME",
                     help="local only: start the reference gateway with this catalogued fault (repeatable)")
+    group.addoption("--deviation", action="append", default=[], metavar="NAME",
+                    help="local only: start the reference gateway with this benign deviation (repeatable)")
     group.addoption("--allow-any-host", action="store_true",
                     help="let trading and other destructive tests run against a host off the allow-list")
     group.addoption("--request-budget", type=int, help="override the environment's total request budget")
@@ -71,6 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.xmlpath = str(reports_dir / "junit.xml")
     if config.getoption("--fault") and env_name != "local":
         raise pytest.UsageError("--fault switches faults in the embedded reference gateway: use it with --env local")
+    if config.getoption("--deviation") and env_name != "local":
+        raise pytest.UsageError("--deviation switches deviations in the embedded reference gateway: use it with --env local")
     if env_name != "local" and not os.environ.get("PYTEST_XDIST_WORKER"):
         try:  # fail fast, before any host is contacted
             resolve(env_name, config.getoption("--base-url"), config.getoption("--ws-url"))
@@ -129,7 +133,7 @@ def pulse_env(request: pytest.FixtureRequest):
     base_url, ws_url = config.getoption("--base-url"), config.getoption("--ws-url")
     gateway = None
     if env_name == "local" and not base_url:
-        gateway = LocalGateway(tuple(config.getoption("--fault")))
+        gateway = LocalGateway(tuple(config.getoption("--fault")), deviations=tuple(config.getoption("--deviation")))
         base_url, ws_url = gateway.rest_base, gateway.ws_url
     environment = resolve(env_name, base_url, ws_url)
     environment.local_gateway = gateway is not None

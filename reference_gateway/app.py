@@ -55,6 +55,8 @@ def build_app(gateway: Gateway) -> Starlette:
             refusal = _message(PulseError(INVALID_REQUEST, f"use {expected_verb} for {request.url.path}"), 405)
             refusal.headers["Allow"] = expected_verb
             return refusal
+        if delay := gateway.request_delay_s():
+            await asyncio.sleep(delay)
         authorization = request.headers.get("authorization", "")
         bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
         ctx = CallContext("http", rate_key=bearer or (request.client.host if request.client else "?"), bearer=bearer)
@@ -113,12 +115,14 @@ def build_app(gateway: Gateway) -> Starlette:
                     send(_rpc_error(None, PulseError(INVALID_REQUEST, "binary frames are not supported")))
                     continue
                 served["ws_messages"] += 1
+                if delay := gateway.request_delay_s():
+                    await asyncio.sleep(delay)
                 gateway.client_message(session)
                 ctx = CallContext("ws", rate_key=session.session_id, session=session)
                 reply = handle_ws_text(gateway, ctx, text, max_bytes)
                 if reply is not None:
                     for hook in gateway.reply_hooks:
-                        reply = hook(reply, {"text": text, "session": session})
+                        reply = hook(reply, {"text": text, "session": session, "ctx": ctx})
                     send(reply)
                 for follow_up in ctx.after_reply:
                     follow_up()
@@ -159,7 +163,8 @@ def build_app(gateway: Gateway) -> Starlette:
                 return JSONResponse({"ok": True})
             if action == "status":
                 return JSONResponse({"version": VERSION, "now_ms": gateway.clock.now_ms(),
-                                     "faults": gateway.active_faults, "sessions": len(gateway.sessions), **served})
+                                     "faults": gateway.active_faults,
+                                     "deviations": gateway.active_deviations, "sessions": len(gateway.sessions), **served})
         except (KeyError, ValueError, TypeError) as exc:
             return JSONResponse({"error": f"bad control request: {exc!r}"}, status_code=400)
         return JSONResponse({"error": f"unknown control action {action!r}"}, status_code=404)

@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from reference_gateway.deviations import DEVIATIONS, PROFILES
 from reference_gateway.faults import FAULTS
 from reference_gateway.server import bind, build_gateway, uvicorn_config
 
@@ -21,20 +22,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="switch in a catalogued gateway bug (repeatable); --list-faults shows them")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
-    parser.add_argument("--json", action="store_true", help="with --list-faults: one JSON array (for pulse-mutation)")
+    parser.add_argument("--deviation", action="append", default=[], metavar="NAME",
+                        help="switch in a catalogued benign deviation (repeatable); --list-deviations shows them")
+    parser.add_argument("--profile", choices=sorted(PROFILES), help="a named bundle of deviations (staging)")
+    parser.add_argument("--list-deviations", action="store_true", help="print the deviation catalogue and exit")
+    parser.add_argument("--json", action="store_true",
+                        help="with --list-faults/--list-deviations: one JSON array (for pulse-mutation)")
     args = parser.parse_args(argv)
-    if args.list_faults and args.json:
-        print(json.dumps([{"name": f.name, "area": f.area, "description": f.description, "markers": f.markers}
-                          for f in FAULTS.values()], indent=1))
-        return 0
-    if args.list_faults:
-        for fault in FAULTS.values():
-            print(f"{fault.name:45} {fault.area:14} {fault.description}")
-        return 0
-    unknown = [name for name in args.fault if name not in FAULTS]
-    if unknown:
-        parser.error(f"unknown fault(s): {', '.join(unknown)}; see --list-faults")
-    gateway = build_gateway(args.config, tuple(args.fault))
+    for listing, catalogue in ((args.list_faults, FAULTS), (args.list_deviations, DEVIATIONS)):
+        if listing:
+            print_catalogue(catalogue, args.json)
+            return 0
+    for kind, names, catalogue in (("fault", args.fault, FAULTS), ("deviation", args.deviation, DEVIATIONS)):
+        unknown = [name for name in names if name not in catalogue]
+        if unknown:
+            parser.error(f"unknown {kind}(s): {', '.join(unknown)}; see --list-{kind}s")
+    gateway = build_gateway(args.config, tuple(args.fault), tuple(args.deviation), args.profile)
     sock = bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     server = uvicorn.Server(uvicorn_config(gateway))
@@ -48,6 +51,15 @@ def main(argv: list[str] | None = None) -> int:
 
     asyncio.run(serve())
     return 0
+
+
+def print_catalogue(catalogue: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{"name": e.name, "area": e.area, "description": e.description, "markers": e.markers}
+                          for e in catalogue.values()], indent=1))
+        return
+    for entry in catalogue.values():
+        print(f"{entry.name:45} {entry.area:14} {entry.description}")
 
 
 if __name__ == "__main__":

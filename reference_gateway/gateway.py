@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from reference_gateway.auth import Authenticator, Identity
 from reference_gateway.clock import Clock
-from reference_gateway.engine.exchange import HOUR_MS, Exchange
+from reference_gateway.engine.exchange import Exchange
 from reference_gateway.engine.queries import Queries
 from reference_gateway.errors import (
     FORBIDDEN,
@@ -108,8 +108,14 @@ class Gateway:
         self.result_hooks: list[Callable[[str, object], object]] = []
         self.notification_hooks: list[Callable[[str, dict], dict | None]] = []
         self.reply_hooks: list[Callable[[dict, dict], dict]] = []
+        # Hooks the deviation catalogue (reference_gateway/deviations.py) uses: work on every timer tick (other
+        # firms trading, a moving index) and the delay before a request is handled (network latency).
+        self.active_deviations: list[str] = []
+        self.timer_hooks: list[Callable[[], None]] = []
+        self.request_delay_s: Callable[[], float] = lambda: 0.0
         now = self.clock.now_ms()
-        self._funding_hour = now - now % HOUR_MS
+        self._funding_period = self.queries.funding_period_ms
+        self._funding_hour = now - now % self._funding_period
         self._heartbeat_trade_due = now + HEARTBEAT_TRADE_PERIOD_MS
         self.methods: dict[str, tuple[Callable, bool]] = build_method_table(self)
 
@@ -243,7 +249,7 @@ class Gateway:
         elif family == "settlement_prices":
             data = self.queries.settlement_price(target["index"])
         elif family.startswith("funding_"):
-            data = self.queries.funding_notifications(target["instrument"], self._funding_hour - HOUR_MS)[family]
+            data = self.queries.funding_notifications(target["instrument"], self._funding_hour - self._funding_period)[family]
         elif family == "heartbeat_trade":
             data = {"status_trade": "active"}
         elif family == "user_fee":
@@ -266,18 +272,20 @@ class Gateway:
         """Run everything that is due on the gateway clock; called every few tens of ms."""
         now = self.clock.now_ms()
         self.exchange.tick()
-        hour = now - now % HOUR_MS
+        hour = now - now % self._funding_period
         if hour > self._funding_hour:
             self._funding_hour = hour
             for name in self.exchange.instruments:
                 if name.endswith("PERPETUAL"):
-                    for family, data in self.queries.funding_notifications(name, hour - HOUR_MS).items():
+                    for family, data in self.queries.funding_notifications(name, hour - self._funding_period).items():
                         self.publish(f"{family}.{name}", data, None)
         if now >= self._heartbeat_trade_due:
             self._heartbeat_trade_due = now + HEARTBEAT_TRADE_PERIOD_MS
             self.publish("heartbeat_trade", {"status_trade": "active"}, None)
         for session in list(self.sessions.values()):
             self.heartbeat(session, now)
+        for hook in self.timer_hooks:
+            hook()
 
     def heartbeat(self, session: Session, now: int) -> None:
         """Heartbeat and test_request (register I-43)."""

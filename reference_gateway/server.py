@@ -9,6 +9,7 @@ import uvicorn
 
 from reference_gateway.app import build_app
 from reference_gateway.config import load_config
+from reference_gateway.deviations import apply_deviations, configure_deviations, expand
 from reference_gateway.faults import apply_faults
 from reference_gateway.gateway import Gateway
 
@@ -26,9 +27,13 @@ class RunningGateway:
         self._thread.join(timeout=10)
 
 
-def build_gateway(config_path: str | None = None, faults: tuple[str, ...] = ()) -> Gateway:
-    gateway = Gateway(load_config(config_path))
+def build_gateway(config_path: str | None = None, faults: tuple[str, ...] = (), deviations: tuple[str, ...] = (),
+                  profile: str | None = None) -> Gateway:
+    """A gateway with catalogued faults (bugs) and deviations (benign latitudes, or a named profile of them)."""
+    names = expand(tuple(deviations), profile)
+    gateway = Gateway(configure_deviations(load_config(config_path), names))
     apply_faults(gateway, faults)
+    apply_deviations(gateway, names)
     return gateway
 
 
@@ -51,9 +56,10 @@ def uvicorn_config(gateway: Gateway) -> uvicorn.Config:
 
 
 def start_gateway(config_path: str | None = None, faults: tuple[str, ...] = (), host: str = "127.0.0.1",
-                  port: int = 0, ready_timeout: float = 10.0) -> RunningGateway:
+                  port: int = 0, ready_timeout: float = 10.0, deviations: tuple[str, ...] = (),
+                  profile: str | None = None) -> RunningGateway:
     """Start a gateway on a free loopback port in a background thread; return once it accepts connections."""
-    gateway = build_gateway(config_path, faults)
+    gateway = build_gateway(config_path, faults, deviations, profile)
     sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn_config(gateway))

@@ -1,5 +1,6 @@
 """The mutation harness: command line, parsing of the first failing test, verdicts, gate and reports."""
 
+import argparse
 import json
 
 import pytest
@@ -134,3 +135,76 @@ def test_catalogue_has_markers_for_every_fault():
     catalogue = mutation.load_catalogue()
     assert len(catalogue) >= 20 and all(f.markers and f.area and f.description for f in catalogue)
     assert len({f.name for f in catalogue}) == len(catalogue)
+
+
+# ---------------------------------------------------------------------------------------------- deviations
+DEVIATIONS = [Fault("quiet_latitude", "transport", "the suite tolerates it", "jsonrpc", mutation.DEVIATION),
+              Fault("noisy_latitude", "market", "a test that reads too much into the doc", "trading", mutation.DEVIATION)]
+
+
+def deviation_runner(command: list[str], timeout: float):
+    """Plays pytest for deviation runs: noisy_latitude turns a test red (a false alarm)."""
+    assert "--fault" not in command
+    if command[command.index("--deviation") + 1] == "noisy_latitude":
+        return 1, SUMMARY_OUTPUT, False
+    return 0, "17 passed in 1.0s", False
+
+
+def test_deviation_runs_use_the_deviation_option_and_expect_green():
+    outcomes = mutation.run_campaign(DEVIATIONS, jobs=2, timeout=5, runner=deviation_runner, echo=lambda line: None)
+    by_name = {o.fault: o for o in outcomes}
+    assert by_name["quiet_latitude"].status == mutation.GREEN and by_name["quiet_latitude"].first_failure is None
+    noisy = by_name["noisy_latitude"]
+    assert noisy.status == mutation.RED and noisy.kind == mutation.DEVIATION
+    assert noisy.first_failure == "suites/wallet/test_private_get_positions.py::test_currency_filter"
+
+
+def test_summary_keeps_fault_figures_apart_and_renders_a_deviation_table():
+    outcomes = (mutation.run_campaign(FAULTS[:1], jobs=1, timeout=5, runner=fake_runner, echo=lambda line: None)
+                + mutation.run_campaign(DEVIATIONS, jobs=1, timeout=5, runner=deviation_runner, echo=lambda line: None))
+    summary = mutation.summarise(outcomes, 3.0, {"failures": 0, "failed": [], "seconds": 1.0, "exit_status": 0})
+    assert summary["faults"] == 1 and summary["killed"] == 1 and summary["score"] == 1.0
+    assert summary["deviations"]["runs"] == 2 and summary["deviations"]["red"] == ["noisy_latitude"]
+    assert summary["deviations"]["green"] == ["quiet_latitude"]
+    json.dumps(summary)
+    markdown = mutation.render_markdown(summary)
+    assert "| Deviation | Area |" in markdown and "| `noisy_latitude` | market | `trading` | red |" in markdown
+    assert "red (false alarms): `noisy_latitude`" in markdown
+
+
+def test_gate_counts_red_deviations_only_when_asked():
+    outcomes = [mutation.Outcome("a", "x", "m", KILLED, None, 1.0),
+                mutation.Outcome("d", "x", "m", mutation.RED, "suites/t.py::test_x", 1.0, "", mutation.DEVIATION)]
+    summary = mutation.summarise(outcomes, 1.0, {"failures": 0, "failed": [], "seconds": 1.0, "exit_status": 0})
+    assert mutation.gate_verdict(summary) == (True, [])
+    passed, reasons = mutation.gate_verdict(summary, with_deviations=True)
+    assert not passed and "1 deviation(s) red (false alarm): d" in reasons
+    only_faults = mutation.summarise(outcomes[:1], 1.0, summary["clean_run"])
+    assert "no deviation was run" in mutation.gate_verdict(only_faults, with_deviations=True)[1]
+
+
+@pytest.mark.parametrize(("argv", "kinds"), [
+    ([], {"fault", "deviation"}),
+    (["--gate"], {"fault"}),
+    (["--gate", "--with-deviations"], {"fault", "deviation"}),
+    (["--only-faults"], {"fault"}),
+    (["--only-deviations"], {"deviation"}),
+    (["--deviation", "quiet_latitude"], {"deviation"}),
+    (["--fault", "caught_bug"], {"fault"}),
+])
+def test_selection_of_faults_and_deviations(monkeypatch, argv, kinds):
+    monkeypatch.setattr(mutation, "load_catalogue", lambda kind=mutation.FAULT: FAULTS if kind == "fault" else DEVIATIONS)
+    parser = argparse.ArgumentParser()
+    for flag in ("--fault", "--deviation"):
+        parser.add_argument(flag, action="append", default=[])
+    for flag in ("--only-faults", "--only-deviations", "--gate", "--with-deviations"):
+        parser.add_argument(flag, action="store_true")
+    runs = mutation.select(parser, parser.parse_args(argv))
+    assert {run.kind for run in runs} == kinds
+    if "--deviation" in argv:
+        assert [run.name for run in runs] == ["quiet_latitude"]
+
+
+def test_deviation_catalogue_is_listed_for_the_campaign():
+    catalogue = mutation.load_catalogue(kind=mutation.DEVIATION)
+    assert len(catalogue) >= 15 and all(d.kind == "deviation" and d.markers for d in catalogue)

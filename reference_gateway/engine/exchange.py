@@ -62,6 +62,7 @@ class Exchange:
     def __init__(self, config: dict, clock: Clock, publish: Publish) -> None:
         self.clock = clock
         self._publish = publish
+        self.new_id: Callable[[], str] = new_id  # order and trade ids (a seam: another id format)
         self.limits = config["limits"]
         self.instruments = {i["instrument_name"]: Instrument(**i) for i in config["instruments"]}
         self.books = {name: OrderBook(name) for name in self.instruments}
@@ -213,7 +214,7 @@ class Exchange:
             raise PulseError(INVALID_PARAMS, "otoco_config needs linked_order_type")
         now = self.clock.now_ms()
         return Order(
-            order_id=new_id(), account_id=account_id, instrument_name=instrument.instrument_name,
+            order_id=self.new_id(), account_id=account_id, instrument_name=instrument.instrument_name,
             direction=direction, amount=amount, order_type=order_type, time_in_force=tif, price=price,
             label=params["label"], post_only=params["post_only"], reduce_only=params["reduce_only"],
             max_show=max_show, mmp=params["mmp"], trigger=trigger, trigger_price=trigger_price,
@@ -328,7 +329,7 @@ class Exchange:
     def _fill(self, taker: Order, maker: Order, price: float, amount: float) -> None:
         instrument = self.instruments[taker.instrument_name]
         now = self.clock.now_ms()
-        trade_id = new_id()
+        trade_id = self.new_id()
         self._trade_seq[instrument.instrument_name] += 1
         seq = self._trade_seq[instrument.instrument_name]
         tick_direction = self._next_tick_direction(instrument.instrument_name, price)

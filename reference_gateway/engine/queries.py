@@ -30,6 +30,7 @@ def _matches_currency(exchange: Exchange, instrument_name: str, currency: str | 
 
 class Queries:
     def __init__(self, exchange: Exchange) -> None:
+        self.funding_period_ms = int(exchange.limits.get("funding_period_ms", HOUR_MS))
         self.x = exchange
 
     # ---------------------------------------------------------------- market data
@@ -122,8 +123,9 @@ class Queries:
         index = self.x.index_prices[instrument.price_index]
         wave = math.sin(hour_start / HOUR_MS)
         perp = index * (1 + 0.001 * wave)
-        payment = {"payment": round(0.0001 * wave, 8), "range_end": hour_start + HOUR_MS,
-                   "range_start": hour_start, "timestamp": hour_start + HOUR_MS}
+        period = self.funding_period_ms
+        payment = {"payment": round(0.0001 * wave, 8), "range_end": hour_start + period,
+                   "range_start": hour_start, "timestamp": hour_start + period}
         price = {"perp_close": round(perp, 2), "perp_high": round(perp * 1.001, 2), "perp_low": round(perp * 0.999, 2),
                  "perp_open": round(index, 2), "spot_close": round(index, 2), "spot_high": round(index * 1.001, 2),
                  "spot_low": round(index * 0.999, 2), "spot_open": round(index, 2), "timestamp": hour_start}
@@ -131,8 +133,9 @@ class Queries:
 
     def _hours(self, start: int, end: int) -> list[int]:
         start = max(start, self.x.start_ms - FUNDING_HISTORY_MS)  # no funding before the listing (I-187)
-        first = start - start % HOUR_MS
-        return list(range(first, end - HOUR_MS + 1, HOUR_MS))[-1000:]
+        period = self.funding_period_ms
+        first = start - start % period
+        return list(range(first, end - period + 1, period))[-1000:]
 
     def get_funding_chart_data(self, p: dict) -> dict:
         instrument = self._perpetual(p["instrument_name"])
@@ -157,6 +160,7 @@ class Queries:
 
     def funding_notifications(self, name: str, hour_start: int) -> dict[str, dict]:
         instrument = self._perpetual(name)
+        period = self.funding_period_ms
         payment, price = self._funding_point(instrument, hour_start)
 
         def iso(ms: int) -> str:
@@ -166,12 +170,12 @@ class Queries:
             return {k: f"{price[f'{prefix}_{k}']:.2f}" for k in ("close", "high", "low", "open")}
 
         return {
-            "funding_rates": {"instrument_name": name, "range_end": hour_start + HOUR_MS, "range_start": hour_start,
+            "funding_rates": {"instrument_name": name, "range_end": hour_start + period, "range_start": hour_start,
                               "rate": f"{payment['payment']:.8f}"},
             "funding_prices": {"instrument_name": name, "metadata": {"type": "twap", "version": "1.0"},
-                               "perpetual_price": prices("perp"), "range_end": iso(hour_start + HOUR_MS),
+                               "perpetual_price": prices("perp"), "range_end": iso(hour_start + period),
                                "range_start": iso(hour_start), "spot_price": prices("spot"),
-                               "timestamp": hour_start + HOUR_MS},
+                               "timestamp": hour_start + period},
             "funding_payments": {"amount": f"{payment['payment'] * 1000:.8f}", "instrument_name": name,
                                  "volume": f"{sum(t['amount'] for t in self.x.public_trades[name]):.1f}"},
         }
@@ -267,7 +271,7 @@ class Queries:
         for (acc, _), position in self.x.positions.items():
             if acc != account_id:
                 continue
-            kind = position.instrument.kind
+            kind = "option" if position.instrument.kind == "option" else "future"  # combos count as futures
             mark = self.x.mark_price(position.instrument)
             rpl[kind] += position.realized
             upl[kind] += position.floating(mark)
