@@ -26,7 +26,8 @@ from harness.ws import WsClient
 ROOT = Path(__file__).resolve().parent
 # Each test's final outcome with its markers, the conformance matrix (reports/<env>/matrix.json) and the
 # regression gate (spec/known_failures/<env>.toml; verdict at the end of the run): see README.
-pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate"]
+# harness.guest: one pace and request budget for the whole run across xdist workers, and Ctrl-C handling.
+pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate", "harness.guest"]
 DESTRUCTIVE_MARKERS = ("trading", "session", "subscriptions", "fuzz")
 
 settings.register_profile("local", max_examples=60, deadline=None, stateful_step_count=25,
@@ -107,8 +108,9 @@ def pulse_env(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def pacer(pulse_env) -> Pacer:
-    return Pacer(pulse_env.requests_per_second, pulse_env.request_budget)
+def pacer(request, pulse_env) -> Pacer:
+    from harness.guest import pacer_for  # imported here: pytest_plugins loads (and assert-rewrites) it first
+    return pacer_for(request.config, pulse_env)  # one schedule and budget shared by every xdist worker
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +138,8 @@ def tokens(request, pulse_env, rest) -> dict[str, TokenManager]:
 def sweep(rest: RestClient, tokens: dict[str, TokenManager]) -> None:
     for manager in tokens.values():
         try:
-            rest.call("private/cancel_all", {}, token=manager.access_token())
+            with rest.pacer.cleanup():  # may use the budget's cleanup reserve
+                rest.call("private/cancel_all", {}, token=manager.access_token())
         except Exception as exc:  # the sweep must not hide the run's own result
             print(f"final sweep: cancel_all for {manager.credentials.name} failed: {mask_text(str(exc))}")
 
@@ -175,7 +178,8 @@ def cancel_tracked_orders(rest: RestClient, tokens: dict[str, TokenManager], tra
     for account, order_ids in tracker.created.items():
         for order_id in sorted(order_ids):
             try:
-                rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
+                with rest.pacer.cleanup():  # may use the budget's cleanup reserve
+                    rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
             except PulseCallError:
                 pass  # already filled or cancelled
         order_ids.clear()
@@ -245,6 +249,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             (config.getoption("--env") != "local" or config.getoption("--base-url")):
         environment = resolve(config.getoption("--env"), config.getoption("--base-url"), config.getoption("--ws-url"))
         if environment.hosts_allowed() or config.getoption("--allow-any-host"):
-            rest = RestClient(environment.rest_base)
+            from harness.guest import pacer_for
+            rest = RestClient(environment.rest_base, pacer=pacer_for(config, environment))
             sweep(rest, {name: TokenManager(rest, creds) for name, creds in environment.accounts.items()})
             rest.close()
