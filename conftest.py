@@ -5,10 +5,7 @@
     pytest --base-url http://127.0.0.1:8080/api/v2 --ws-url ws://127.0.0.1:8080/ws/api/v2
 """
 
-import argparse
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +27,9 @@ from harness.ws import WsClient
 ROOT = Path(__file__).resolve().parent
 # Each test's final outcome with its markers, the conformance matrix (reports/<env>/matrix.json) and the
 # regression gate (spec/known_failures/<env>.toml; verdict at the end of the run): see README.
-pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate", "harness.accounting"]
+# harness.guest: one pace and request budget for the whole run across xdist workers, and Ctrl-C handling;
+# harness.accounting: what each test spends of that budget.
+pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate", "harness.guest", "harness.accounting"]
 DESTRUCTIVE_MARKERS = ("trading", "session", "subscriptions", "fuzz")
 
 settings.register_profile("local", max_examples=60, deadline=None, stateful_step_count=25,
@@ -59,7 +58,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="override the environment's pace (requests per second for the whole run; 0: unpaced)")
     group.addoption("--max-run-seconds", type=float, default=1800.0,
                     help="stop the run (cleanly, with teardown) once it has taken this long (default 1800)")
-    group.addoption("--pulse-run-dir", help=argparse.SUPPRESS)  # set by the controller, read by the workers
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -81,21 +79,18 @@ def pytest_configure(config: pytest.Config) -> None:
         except MissingCredentials as exc:
             raise pytest.UsageError(str(exc)) from None
     handed = getattr(config, "workerinput", {}).get("pulse_options", {})
-    for name, value in handed.items():  # a worker takes the run directory and the shared simulator's URLs
+    for name, value in handed.items():  # a worker takes the shared simulator's URLs
         setattr(config.option, name, value)
-    if not hasattr(config, "workerinput") and not config.getoption("--pulse-run-dir"):
-        # One directory for the whole run (the controller's), handed to the workers with the options: the order
-        # journals for the final sweep live there.
-        config.option.pulse_run_dir = tempfile.mkdtemp(prefix="pulse-run-")
-        config.add_cleanup(lambda: shutil.rmtree(config.option.pulse_run_dir, ignore_errors=True))
+    if not hasattr(config, "workerinput"):
         start_shared_simulator(config)
 
 
-HANDED_TO_WORKERS = ("pulse_run_dir", "base_url", "ws_url")
+HANDED_TO_WORKERS = ("base_url", "ws_url")
 
 
 def pytest_configure_node(node) -> None:
-    """xdist controller: hand each worker the run directory and the URLs of a simulator it started."""
+    """xdist controller: hand each worker the URLs of a simulator it started (harness.guest hands the run
+    directory, where the shared pacer and the order journals live)."""
     node.workerinput["pulse_options"] = {name: getattr(node.config.option, name) for name in HANDED_TO_WORKERS
                                          if getattr(node.config.option, name, None)}
 
@@ -155,8 +150,9 @@ def pulse_env(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def pacer(pulse_env) -> Pacer:
-    return Pacer(pulse_env.requests_per_second, pulse_env.request_budget)
+def pacer(request, pulse_env) -> Pacer:
+    from harness.guest import pacer_for  # imported here: pytest_plugins loads (and assert-rewrites) it first
+    return pacer_for(request.config, pulse_env)  # one schedule and budget shared by every xdist worker
 
 
 @pytest.fixture(scope="session")
@@ -166,12 +162,9 @@ def rest(pulse_env, pacer) -> RestClient:
     client.close()
 
 
-def run_dir(config: pytest.Config) -> Path:
-    return Path(config.getoption("--pulse-run-dir"))
-
-
 @pytest.fixture(scope="session")
 def tracker(request) -> OrderTracker:
+    from harness.guest import run_dir
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     return OrderTracker(journal=journal_path(run_dir(request.config), worker))
 
@@ -197,6 +190,8 @@ def venue(request, pulse_env):
     tick and contract sizes and its index, read from the gateway."""
     if request.config.getoption("--collect-only"):
         return None
+    if not pulse_env.hosts_allowed() and not request.config.getoption("--allow-any-host"):
+        return None  # a host off the allow-list is not even read from (the destructive cases refuse to run)
     rest, tokens = request.getfixturevalue("rest"), request.getfixturevalue("tokens")
     claim = worker_claim(os.environ.get("PYTEST_XDIST_WORKER"), shared_gateway=pulse_env.is_remote)
     try:
@@ -213,7 +208,8 @@ def venue(request, pulse_env):
 def sweep(rest: RestClient, tokens: dict[str, TokenManager]) -> None:
     for manager in tokens.values():
         try:
-            rest.call("private/cancel_all", {}, token=manager.access_token())
+            with rest.pacer.cleanup():  # may use the budget's cleanup reserve
+                rest.call("private/cancel_all", {}, token=manager.access_token())
         except Exception as exc:  # the sweep must not hide the run's own result
             print(f"final sweep: cancel_all for {manager.credentials.name} failed: {mask_text(str(exc))}")
 
@@ -315,7 +311,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return  # the workers' own gateways are gone with them
     if not environment.rest_base or not (environment.hosts_allowed() or config.getoption("--allow-any-host")):
         return
-    rest = RestClient(environment.rest_base)
+    from harness.guest import pacer_for, run_dir
+    rest = RestClient(environment.rest_base, pacer=pacer_for(config, environment))
     managers = {name: TokenManager(rest, creds) for name, creds in environment.accounts.items()}
     try:
         if environment.is_local:

@@ -48,6 +48,7 @@ class OrderTracker:
         ids = {i for i in ids if isinstance(i, str)} - self.created.get(account, set())
         self.created.setdefault(account, set()).update(ids)
         if self.journal and ids:
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
             with open(self.journal, "a", encoding="utf-8") as handle:
                 for order_id in sorted(ids):
                     handle.write(json.dumps({"account": account, "order_id": order_id,

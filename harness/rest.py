@@ -10,8 +10,9 @@ from collections.abc import Callable
 import httpx
 
 from harness.errors import GatewayUnreachable, PulseCallError
+from harness.masking import register_received, register_sent
 from harness.methods import ENVELOPE_METHODS, WS_ONLY_METHODS
-from harness.pacing import Pacer
+from harness.pacing import Pacer, request_timeout
 
 Exchange = Callable[[dict], None]  # receives one request/response record (for reports)
 
@@ -34,8 +35,9 @@ class RestClient:
     def __init__(self, base_url: str, *, timeout: float = 10.0, pacer: Pacer | None = None,
                  on_exchange: Exchange | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
         self._http = http_client(self.base_url, httpx.Timeout(timeout, connect=5.0))
-        self._pacer = pacer or Pacer()
+        self.pacer = self._pacer = pacer or Pacer()
         self._on_exchange = on_exchange
         self._next_id = 0
 
@@ -49,34 +51,42 @@ class RestClient:
             return {"id": self._next_id, "jsonrpc": "2.0", "method": method, "params": params}
         return params
 
-    def send(self, method: str, params: dict | None = None, token: str | None = None) -> httpx.Response:
-        """One documented request; returns the raw response (for tests of status codes and headers)."""
+    def send(self, method: str, params: dict | None = None, token: str | None = None, *,
+             cleanup: bool = False) -> httpx.Response:
+        """One documented request; returns the raw response (for tests of status codes and headers).
+        ``cleanup=True`` marks it as cleanup: it may use the request budget's reserve (see harness.pacing)."""
         if method in WS_ONLY_METHODS:
             raise ValueError(f"{method} is a WebSocket-only method (register I-06)")
         params = params or {}
+        register_sent(params)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         path = "/" + method
-        self._pacer.wait()
+        self._pacer.wait(cleanup=cleanup)
         started = time.monotonic()
+        timeout = httpx.Timeout(request_timeout(self.timeout), connect=min(5.0, request_timeout(self.timeout)))
         try:
             if method == "public/auth":
-                response = self._http.get(path, params=params, headers=headers)
+                response = self._http.get(path, params=params, headers=headers, timeout=timeout)
             else:
-                response = self._http.post(path, json=self.body_for(method, params), headers=headers)
+                response = self._http.post(path, json=self.body_for(method, params), headers=headers, timeout=timeout)
         except httpx.TimeoutException as exc:
             raise GatewayUnreachable(f"{method}: no HTTP response within the timeout ({exc!r})") from None
         except httpx.TransportError as exc:
             raise GatewayUnreachable(f"{method}: HTTP transport failed ({exc!r})") from None
+        if method == "public/auth":
+            register_received(response.text)  # tokens are masked by value, whatever they look like
         if self._on_exchange:
             self._on_exchange({"transport": "http", "method": method, "request": params,
                                "status": response.status_code, "response": response.text[:20000],
                                "elapsed_ms": round((time.monotonic() - started) * 1000, 1)})
         return response
 
-    def call(self, method: str, params: dict | None = None, token: str | None = None) -> object:
-        """The documented result, or PulseCallError; retries with backoff on too_many_requests."""
+    def call(self, method: str, params: dict | None = None, token: str | None = None, *,
+             cleanup: bool = False) -> object:
+        """The documented result, or PulseCallError; retries with backoff on too_many_requests.
+        ``cleanup=True``: a cleanup request (may use the budget's reserve, still goes out after Ctrl-C)."""
         for attempt in range(4):
-            response = self.send(method, params, token)
+            response = self.send(method, params, token, cleanup=cleanup)
             try:
                 body = response.json()
             except json.JSONDecodeError:

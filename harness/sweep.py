@@ -20,7 +20,8 @@ def cancel_tracked_orders(rest, tokens: dict, tracker) -> None:
     for account, order_ids in tracker.created.items():
         for order_id in sorted(order_ids):
             try:
-                rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
+                with rest.pacer.cleanup():  # may use the budget's cleanup reserve
+                    rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
             except PulseCallError:
                 pass  # already filled or cancelled
         order_ids.clear()
@@ -60,13 +61,15 @@ def sweep_run_orders(rest, tokens: dict, run_dir: Path) -> tuple[int, list[str]]
     """Cancel the run's open orders; returns (cancelled, problems). Never raises: the run's verdict stands."""
     cancelled, problems = 0, []
     try:
-        left = open_orders_of_the_run(rest, tokens, run_dir)
+        with rest.pacer.cleanup():
+            left = open_orders_of_the_run(rest, tokens, run_dir)
     except Exception as exc:  # noqa: BLE001 - reported, the sweep must not hide the run's own result
         return 0, [f"listing open orders failed: {exc}"]
     for account, order_ids in left.items():
         for order_id in order_ids:
             try:
-                rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
+                with rest.pacer.cleanup():
+                    rest.call("private/cancel", {"order_id": order_id}, token=tokens[account].access_token())
                 cancelled += 1
             except PulseCallError:
                 pass  # filled or cancelled meanwhile

@@ -20,7 +20,8 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from harness.errors import GatewayUnreachable, PulseCallError
-from harness.pacing import Pacer
+from harness.masking import register_received, register_sent
+from harness.pacing import Pacer, request_timeout
 
 Exchange = Callable[[dict], None]
 CHANNEL_QUEUE_LIMIT = 10_000
@@ -32,7 +33,7 @@ class WsClient:
         self.url = url
         self.timeout = timeout
         self.answer_test_requests = answer_test_requests
-        self._pacer = pacer or Pacer()
+        self.pacer = self._pacer = pacer or Pacer()
         self._on_exchange = on_exchange
         self._max_size = max_size
         self._ids = itertools.count(1)
@@ -130,6 +131,8 @@ class WsClient:
             if not str(message.get("id", "")).startswith("hb-"):
                 self.unmatched.put(message)
             return
+        if getattr(future, "method", None) == "public/auth":
+            register_received(message)  # before anyone (a report attachment) sees the reply
         future.set_result(message)
 
     def _full(self, params: dict) -> bool:
@@ -160,19 +163,22 @@ class WsClient:
         self._run(self._connection.send(list(fragments)), self.timeout)
 
     def request(self, method: str, params: dict | None = None, *, request_id: object = None,
-                timeout: float | None = None) -> dict:
+                timeout: float | None = None, cleanup: bool = False) -> dict:
         """Send one JSON-RPC request and return the whole reply object (result or error)."""
-        future = self.submit(method, params, request_id=request_id)
+        future = self.submit(method, params, request_id=request_id, cleanup=cleanup)
         return self.wait(future, method, timeout)
 
-    def submit(self, method: str, params: dict | None = None, *, request_id: object = None) -> Future:
-        """Send without waiting; ``wait`` collects the reply. Several requests may be in flight."""
+    def submit(self, method: str, params: dict | None = None, *, request_id: object = None,
+               cleanup: bool = False) -> Future:
+        """Send without waiting; ``wait`` collects the reply. Several requests may be in flight.
+        ``cleanup=True`` marks a cleanup request (may use the budget's reserve; see harness.pacing)."""
         request_id = next(self._ids) if request_id is None else request_id
+        register_sent(params)
+        self._pacer.wait(cleanup=cleanup)
         future: Future = Future()
-        future.request_id = request_id
+        future.request_id, future.method = request_id, method
         self._pending[request_id] = future
         message = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}}
-        self._pacer.wait()
         started = time.monotonic()
         try:
             self._run(self._send_text(json.dumps(message)), self.timeout)
@@ -187,7 +193,7 @@ class WsClient:
         return future
 
     def wait(self, future: Future, method: str, timeout: float | None = None) -> dict:
-        timeout = self.timeout if timeout is None else timeout
+        timeout = request_timeout(self.timeout if timeout is None else timeout)
         try:
             return future.result(timeout)
         except FutureTimeout:
@@ -195,10 +201,19 @@ class WsClient:
             raise GatewayUnreachable(f"{method}: no JSON-RPC reply within {timeout}s "
                                      f"(id={getattr(future, 'request_id', None)!r})") from None
 
-    def call(self, method: str, params: dict | None = None, *, timeout: float | None = None) -> object:
-        """The result, or PulseCallError for a JSON-RPC error object; retries on too_many_requests."""
+    def call(self, method: str, params: dict | None = None, *, timeout: float | None = None,
+             cleanup: bool = False) -> object:
+        """The result, or PulseCallError for a JSON-RPC error object; too_many_requests is retried like over HTTP
+        (at most 4 attempts, exponential backoff, each attempt paced and counted against the budget).
+
+        Retrying is safe for order entry too (private/buy, sell, edit are not idempotent): error 10028
+        too_many_requests means the gateway refused the request before executing it. Deribit: "10028
+        too_many_requests" is a rejection by the matching engine's rate limiter ("Rate Limits" article,
+        https://support.deribit.com/hc/en-us/articles/25944617523357-Rate-Limits, and the error code list at
+        https://docs.deribit.com/#rpc-error-codes); the order was not placed, so a retry cannot duplicate it.
+        """
         for attempt in range(4):
-            reply = self.request(method, params, timeout=timeout)
+            reply = self.request(method, params, timeout=timeout, cleanup=cleanup)
             if "error" not in reply:
                 return reply.get("result")
             error = reply["error"] if isinstance(reply["error"], dict) else {}

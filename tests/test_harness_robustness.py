@@ -128,7 +128,7 @@ def test_too_many_requests_is_retried_with_backoff(monkeypatch):
 
 
 def test_request_budget_is_enforced_with_a_clear_message():
-    pacer = Pacer(per_second=0, budget=2)
+    pacer = Pacer(per_second=0, budget=2, reserve=0)
     pacer.wait()
     pacer.wait()
     with pytest.raises(BudgetExhausted, match="request budget of 2"):

@@ -5,6 +5,7 @@ or a stub on another loopback address, and then looks at what the gateway saw.
 """
 
 import re
+import secrets
 import signal
 import time
 from pathlib import Path
@@ -38,11 +39,16 @@ def gateway():
 
 
 def open_orders(gateway, account: str = "maker") -> list[dict]:
+    """The account's open orders on every instrument (on a shared gateway each worker trades on its own)."""
     api = gateway.base_url + "/api/v2"
     token = httpx.get(api + "/public/auth", params={"grant_type": "client_credentials", "client_id": account,
                                                     "client_secret": f"{account}-secret"}).json()["access_token"]
-    return httpx.post(api + "/private/get_open_orders_by_instrument", json={"instrument_name": "BTC_USD-PERPETUAL"},
-                      headers={"Authorization": f"Bearer {token}"}).json()
+    orders = []
+    for instrument in gateway.gateway.exchange.instruments:
+        listed = httpx.post(api + "/private/get_open_orders_by_instrument", json={"instrument_name": instrument},
+                            headers={"Authorization": f"Bearer {token}"}).json()
+        orders += listed if isinstance(listed, list) else []
+    return orders
 
 
 def external(gateway) -> tuple[str, ...]:
@@ -124,3 +130,58 @@ def test_no_secret_or_token_reaches_the_report(tmp_path, gateway):
             leaks.append(path.name)
     assert leaks == [], f"secrets found in {leaks}"
     assert "maker-secret" not in output and not re.search(JWT_FRAGMENT, output), output
+
+
+@pytest.fixture
+def opaque_token_gateway(monkeypatch):
+    """The reference gateway issuing opaque tokens ("tok_4f9a..."): no JWT shape for the masks to recognise."""
+    from reference_gateway.auth import Authenticator
+
+    issued: dict[str, str] = {}  # opaque -> the JWT the gateway really checks
+    issue, decode = Authenticator._issue, Authenticator._decode
+
+    def opaque_issue(self, account, session_id):
+        result, identity = issue(self, account, session_id)
+        for name in ("access_token", "refresh_token"):
+            opaque = "tok_" + secrets.token_hex(12)
+            issued[opaque] = result[name]
+            result[name] = opaque
+        return result, identity
+
+    monkeypatch.setattr(Authenticator, "_issue", opaque_issue)
+    monkeypatch.setattr(Authenticator, "_decode", lambda self, token, *a, **k: decode(self, issued.get(token, token), *a, **k))
+    running = start_gateway()
+    yield running, issued
+    running.stop()
+
+
+def test_opaque_tokens_received_are_masked_by_value(tmp_path, opaque_token_gateway):
+    """Tokens from public/auth over HTTP and WS, via the clients, TokenManager and PulseApi: none reaches the
+    captured output, failure messages, JUnit XML or Allure results, though nothing about them looks secret."""
+    gateway, issued = opaque_token_gateway
+    body = """
+    import pytest
+
+    @pytest.mark.auth
+    def test_http_login_then_fail(rest, pulse_env):
+        result = rest.call("public/auth", pulse_env.accounts["maker"].grant())
+        print("http login", result)
+        assert result["refresh_token"] == "something else", result
+
+    @pytest.mark.auth
+    def test_ws_login_then_fail(ws_client, pulse, tokens, pulse_env):
+        result = ws_client().call("public/auth", pulse_env.accounts["taker"].grant())
+        pulse("maker", "ws").call("private/get_positions")
+        print("ws login", result, tokens["maker"].access_token())
+        assert result["access_token"] == "something else", f"{result} {tokens['maker'].access_token()}"
+    """
+    code, output = run_child(tmp_path, body, *external(gateway), timeout=120)
+    assert code == 1 and "2 failed" in output, output
+    assert len(issued) >= 6, f"the run received too few tokens to prove anything: {len(issued)}"
+    leaks = []
+    for path in [*(tmp_path / "allure").iterdir(), tmp_path / "junit.xml"]:
+        text = path.read_text(errors="replace")
+        leaks += [f"{path.name}: {token[:8]}..." for token in issued if token in text]
+    leaks += [f"output: {token[:8]}..." for token in issued if token in output]
+    assert leaks == [], f"opaque tokens leaked: {leaks}"
+    assert "tok_" not in output and "***" in output, output
