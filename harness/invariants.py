@@ -12,8 +12,10 @@ applies; the harness calls them on every RPC result and every notification a tes
 
 import itertools
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
 
 EPSILON = 1e-9
 
@@ -650,28 +652,42 @@ CROSS_RELATIONS: dict[str, tuple[str, Callable]] = {
 
 
 class Memory:
-    """What one client has been told about each order and trade (bounded), for the cross-method relations.
-
-    One per client connection: ids are only comparable within one gateway."""
+    """What the suite has been told about each order and trade of one gateway (bounded), for the cross-method
+    relations. Shared by every client of that gateway (``memory_for``): a buy over HTTP and a notification over WS
+    about the same order are compared. Order and trade ids are only comparable within one gateway."""
 
     LIMIT = 20_000
 
     def __init__(self) -> None:
         self.seen: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self._lock = threading.Lock()  # the WS client's and the test's threads may both report
 
     def compare(self, model: str, payload: dict) -> None:
         key_field, relation = CROSS_RELATIONS[model]
         key = payload.get(key_field)
         if not isinstance(key, str):
             return
-        earlier = self.seen.get((key_field, key))
+        with self._lock:
+            earlier = self.seen.get((key_field, key))
+            if earlier is not None:
+                self.seen[(key_field, key)] = {**earlier, **payload}
+                self.seen.move_to_end((key_field, key))
+            else:
+                self.seen[(key_field, key)] = dict(payload)
+                while len(self.seen) > self.LIMIT:
+                    self.seen.popitem(last=False)
         if earlier is not None:
             relation(earlier, payload)
-            payload = {**earlier, **payload}
-        self.seen[(key_field, key)] = payload
-        self.seen.move_to_end((key_field, key))
-        while len(self.seen) > self.LIMIT:
-            self.seen.popitem(last=False)
+
+
+_MEMORIES: dict[str, Memory] = {}
+_MEMORIES_LOCK = threading.Lock()
+
+
+def memory_for(url: str) -> Memory:
+    """The one Memory of the gateway at ``url`` (HTTP and WS URLs of one gateway share host and port)."""
+    with _MEMORIES_LOCK:
+        return _MEMORIES.setdefault(urlsplit(url).netloc, Memory())
 
 
 def _run_models(sites: Iterable[tuple[str, Extract]], value: object, memory: Memory | None) -> None:

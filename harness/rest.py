@@ -39,7 +39,7 @@ class RestClient:
         self._pacer = pacer or Pacer()
         self._on_exchange = on_exchange
         self._next_id = 0
-        self.invariants = invariants.Memory()  # every result is checked against spec/invariants.toml
+        self.invariants = invariants.memory_for(self.base_url)  # every result is checked against spec/invariants.toml
 
     def close(self) -> None:
         self._http.close()

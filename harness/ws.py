@@ -49,7 +49,7 @@ class WsClient:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=f"ws-client {url}")
         self._connection: ClientConnection | None = None
-        self.invariants = invariants.Memory()  # results and notifications read are checked (spec/invariants.toml)
+        self.invariants = invariants.memory_for(url)  # results and notifications read are checked (spec/invariants.toml)
 
     # ------------------------------------------------------------------ lifecycle
     def connect(self) -> "WsClient":

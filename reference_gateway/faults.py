@@ -867,12 +867,12 @@ def _edit_keeps_priority(gw: Gateway) -> None:
 # ---------------------------------------------------------------------------------------------- invariants (#14)
 # Replies that are well-formed but contradict themselves or another reply; each is killed by one relation of
 # spec/invariants.toml (harness/invariants.py), named in its description.
-@fault("book_asks_unsorted", "invariants", "get_order_book lists asks worst first (descending); kills "
-       "book_asks_ascending", "market_data")
-def _book_asks_unsorted(gw: Gateway) -> None:
+@fault("book_bids_unsorted", "invariants", "get_order_book lists bids worst first (ascending); kills "
+       "book_bids_descending", "market_data")
+def _book_bids_unsorted(gw: Gateway) -> None:
     def reverse(book: object) -> object:
-        if isinstance(book, dict) and isinstance(book.get("asks"), list):
-            book["asks"] = book["asks"][::-1]
+        if isinstance(book, dict) and isinstance(book.get("bids"), list):
+            book["bids"] = book["bids"][::-1]
         return book
     on_results(gw, {"private/get_order_book"}, reverse)
 
