@@ -506,8 +506,8 @@ TRADE_IMMUTABLE = ("instrument_name", "price", "amount", "timestamp", "trade_seq
 
 
 def _same_fields(name: str, what: str, earlier: dict, later: dict, fields: Iterable[str]) -> None:
-    differing = {f: (earlier[f], later[f]) for f in fields if f in earlier and f in later and earlier[f] != later[f]
-                 and not _close(_num(earlier[f]), _num(later[f]))}
+    # Exact: the same stored value is sent each time (10 == 10.0 in Python; no tolerance to hide a truncated stamp)
+    differing = {f: (earlier[f], later[f]) for f in fields if f in earlier and f in later and earlier[f] != later[f]}
     if differing:
         _fail(name, f"{what}: fields that never change agree between two replies",
               {f: later_ for f, (_, later_) in differing.items()},
