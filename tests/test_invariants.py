@@ -8,7 +8,7 @@ import pytest
 
 from harness import invariants, schema
 from harness.env import SPEC_DIR
-from harness.methods import CHANNELS, HTTP_METHODS, WS_ONLY_METHODS
+from harness.methods import HTTP_METHODS, WS_ONLY_METHODS
 from reference_gateway.faults import FAULTS
 
 CATALOGUE = tomllib.loads((SPEC_DIR / "invariants.toml").read_text(encoding="utf-8"))
@@ -136,10 +136,24 @@ def test_every_documented_model_is_catalogued():
     assert not related & unrelated, f"listed both ways: {related & unrelated}"
 
 
-def test_every_channel_family_is_dispatchable():
-    for address in CHANNELS:
-        family = invariants.channel_family(address.split("{", 1)[0].rstrip("."))
-        assert family, address
+@pytest.mark.parametrize(("channel", "bad", "relation_id"), [
+    ("book.BTC_USD-PERPETUAL.raw", with_(SNAPSHOT, bids=[["new", 50020, 1]]), "book_uncrossed"),
+    ("book.BTC_USD-PERPETUAL.100ms", with_(CHANGE, change_id=0), "book_change_id_advances"),
+    ("quote.BTC_USD-PERPETUAL", with_(example("models.QuoteNotification"), best_bid_price=50001), "book_uncrossed"),
+    ("user.orders.BTC_USD-PERPETUAL.raw", with_(ORDER, filled_amount=11), "order_filled_within_amount"),
+    ("user.changes.BTC_USD-PERPETUAL.raw", {"orders": [with_(ORDER, last_update_timestamp=1)], "trades": []},
+     "order_updated_after_creation"),
+    ("funding_rates.BTC_USD-PERPETUAL", {"range_start": 2, "range_end": 1}, "funding_range_ordered"),
+])
+def test_notifications_reach_their_model_relations(channel, bad, relation_id):
+    """check_notification finds the model of a concrete channel name; the doc's example notifications pass."""
+    family = invariants.channel_family(channel)
+    assert relation_id in invariants.relations_for_channel(family)
+    for model in invariants.models_for_channel(family):
+        for good in SCHEMAS[model].get("examples") or []:
+            invariants.check_notification(channel, copy.deepcopy(good))
+    with pytest.raises(AssertionError, match=f"invariant {relation_id} failed"):
+        invariants.check_notification(channel, bad)
 
 
 def test_every_relation_has_a_red_and_a_green_case():
