@@ -957,3 +957,12 @@ def _order_state_disagrees_with_buy(gw: Gateway) -> None:
        "order reads as updated before it was created; kills order_updated_after_creation", "trading")
 def _last_update_before_creation(gw: Gateway) -> None:
     on_results(gw, ORDER_METHODS, truncated_to_second("last_update_timestamp"))
+
+
+@fault("quote_sides_swapped", "invariants", "quote notifications carry the best ask as best_bid and the best bid as "
+       "best_ask (a crossed quote); kills book_uncrossed", "subscriptions")
+def _quote_sides_swapped(gw: Gateway) -> None:
+    def swap(quote: dict) -> dict:
+        return dict(quote, best_bid_price=quote.get("best_ask_price"), best_bid_amount=quote.get("best_ask_amount"),
+                    best_ask_price=quote.get("best_bid_price"), best_ask_amount=quote.get("best_bid_amount"))
+    on_notifications(gw, "quote.", swap)
