@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
+from harness import invariants
 from harness.errors import GatewayUnreachable, PulseCallError
 from harness.masking import register_received, register_sent
 from harness.methods import ENVELOPE_METHODS, WS_ONLY_METHODS
@@ -40,6 +41,7 @@ class RestClient:
         self.pacer = self._pacer = pacer or Pacer()
         self._on_exchange = on_exchange
         self._next_id = 0
+        self.invariants = invariants.memory_for(self.base_url)  # every result is checked against spec/invariants.toml
 
     def close(self) -> None:
         self._http.close()
@@ -93,6 +95,7 @@ class RestClient:
                 raise GatewayUnreachable(
                     f"{method}: HTTP {response.status_code} with a body that is not JSON: {response.text[:200]!r}") from None
             if response.status_code == 200:
+                invariants.check_result(method, params or {}, body, self.invariants)
                 return body
             error = PulseCallError(method, "http", body.get("status") if isinstance(body, dict) else None, None,
                                    body.get("description", "") if isinstance(body, dict) else str(body),

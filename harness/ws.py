@@ -19,6 +19,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from harness import invariants
 from harness.errors import GatewayUnreachable, PulseCallError
 from harness.masking import register_received, register_sent
 from harness.pacing import Pacer, request_timeout
@@ -49,6 +50,7 @@ class WsClient:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=f"ws-client {url}")
         self._connection: ClientConnection | None = None
+        self.invariants = invariants.memory_for(url)  # results and notifications read are checked (spec/invariants.toml)
 
     # ------------------------------------------------------------------ lifecycle
     def connect(self) -> "WsClient":
@@ -215,6 +217,7 @@ class WsClient:
         for attempt in range(4):
             reply = self.request(method, params, timeout=timeout, cleanup=cleanup)
             if "error" not in reply:
+                invariants.check_result(method, params or {}, reply.get("result"), self.invariants)
                 return reply.get("result")
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             data = error.get("data") if isinstance(error.get("data"), dict) else {}
@@ -229,9 +232,10 @@ class WsClient:
     def next_notification(self, channel: str, timeout: float | None = None) -> object:
         timeout = self.timeout if timeout is None else timeout
         try:
-            return self._queue(channel).get(timeout=timeout)
+            data = self._queue(channel).get(timeout=timeout)
         except queue.Empty:
             raise AssertionError(f"no notification on {channel} within {timeout}s") from None
+        return self._checked(channel, [data])[0]
 
     def notifications_within(self, channel: str, seconds: float) -> list:
         """Everything that arrives on ``channel`` during ``seconds`` (for 'nothing arrives' checks)."""
@@ -242,7 +246,7 @@ class WsClient:
                 received.append(self._queue(channel).get(timeout=left))
             except queue.Empty:
                 break
-        return received
+        return self._checked(channel, received)
 
     def drain(self, channel: str) -> list:
         received = []
@@ -250,7 +254,13 @@ class WsClient:
             try:
                 received.append(self._queue(channel).get_nowait())
             except queue.Empty:
-                return received
+                return self._checked(channel, received)
+
+    def _checked(self, channel: str, notifications: list) -> list:
+        """Every notification a test reads passes through here: its invariants run in the test's thread."""
+        for data in notifications:
+            invariants.check_notification(channel, data, self.invariants)
+        return notifications
 
     def overflowed(self, channel: str) -> bool:
         return channel in self._overflowed

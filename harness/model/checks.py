@@ -2,6 +2,7 @@
 
 import math
 
+from harness import invariants
 from harness.model.exchange import ModelExchange
 from harness.model.orders import ModelOrder, ModelTrade, reachable
 
@@ -116,6 +117,7 @@ class Observations:
         self.orders: dict[str, dict] = {}
 
     def order(self, received: dict, where: str) -> None:
+        invariants.check_model("models.OrderConfirmation", received)  # spec/invariants.toml, on every sighting
         order_id = received.get("order_id")
         amount, filled = received.get("amount"), received.get("filled_amount")
         if isinstance(amount, (int, float)) and isinstance(filled, (int, float)):

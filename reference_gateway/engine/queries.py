@@ -126,7 +126,8 @@ class Queries:
         period = self.funding_period_ms
         payment = {"payment": round(0.0001 * wave, 8), "range_end": hour_start + period,
                    "range_start": hour_start, "timestamp": hour_start + period}
-        price = {"perp_close": round(perp, 2), "perp_high": round(perp * 1.001, 2), "perp_low": round(perp * 0.999, 2),
+        price = {"perp_close": round(perp, 2), "perp_high": round(max(perp * 1.001, index), 2),
+                 "perp_low": round(min(perp * 0.999, index), 2),  # the period opens at the index: within the range
                  "perp_open": round(index, 2), "spot_close": round(index, 2), "spot_high": round(index * 1.001, 2),
                  "spot_low": round(index * 0.999, 2), "spot_open": round(index, 2), "timestamp": hour_start}
         return payment, price

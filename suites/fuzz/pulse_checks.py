@@ -11,6 +11,7 @@ import schemathesis
 from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.openapi.checks import IgnoredAuth, MissingHeaderNotRejected, RejectedPositiveData
 
+from harness import invariants
 from harness.methods import ENVELOPE_METHODS
 
 COMMON_CODES = range(1, 14)  # return_codes.CommonCodes (I-04)
@@ -110,6 +111,25 @@ def envelope_problem(body) -> str | None:
     return None
 
 
+def invariants_problem(method: str, params, result) -> str | None:
+    """The first relation of spec/invariants.toml the result breaks (harness/invariants.py), or None."""
+    try:
+        invariants.check_result(method, params if isinstance(params, dict) else {}, result)
+    except AssertionError as failure:
+        return str(failure)
+    return None
+
+
+def case_params(case) -> dict:
+    """The request's params: the envelope's for envelope operations (I-02), the query for public/auth, else the body."""
+    if method_of(case) == "public/auth":
+        return dict(case.query or {})
+    body = case.body if isinstance(case.body, dict) else {}
+    if method_of(case) in ENVELOPE_METHODS:
+        return body.get("params") if isinstance(body.get("params"), dict) else {}
+    return body
+
+
 # ------------------------------------------------------------------------------ schemathesis checks
 def documented_verb(case) -> bool:
     """Only the documented verb (POST, GET for public/auth) is a documented operation (I-183)."""
@@ -193,8 +213,17 @@ def pulse_order_matches_request(ctx, response, case):
         f"{method}: order.amount: received {order.get('amount')!r}; requested {params.get('amount')!r}")
 
 
+@schemathesis.check
+def pulse_invariants(ctx, response, case):
+    """The relations inside the result and between it and the request (spec/invariants.toml, I-500)."""
+    if response.status_code != 200 or not documented_verb(case):
+        return
+    problem = invariants_problem(method_of(case), case_params(case), json_body(response))
+    assert problem is None, f"{method_of(case)}: {problem}"
+
+
 PULSE_CHECKS = (pulse_error_is_connection_message, pulse_no_internal_error, pulse_envelope_echo,
-                pulse_timestamps_in_ms, pulse_order_matches_request)
+                pulse_timestamps_in_ms, pulse_order_matches_request, pulse_invariants)
 
 
 # ------------------------------------------------------------------------------ documented waivers

@@ -114,7 +114,8 @@ def reply_problem(path: str, verb: str, method: str, params, reply: dict) -> str
     errors = sorted(result_validator(path, verb).iter_errors(reply["result"]), key=str)
     if errors:
         return f"result: {errors[0].message} at {list(errors[0].absolute_path)}; documented the 200 model (I-01)"
-    return pulse_checks.timestamps_problem(reply["result"])
+    return (pulse_checks.timestamps_problem(reply["result"])
+            or pulse_checks.invariants_problem(method, effective, reply["result"]))
 
 
 @pytest.fixture
