@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from harness import report
+from harness import checks, report
 from harness.api import OrderTracker, PulseApi, TokenManager
 from harness.control import GatewayControl
 from harness.env import MissingCredentials, resolve
@@ -227,12 +227,14 @@ def pytest_runtest_call(item):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     result = outcome.get_result()
-    marker = item.get_closest_marker("interpretation")
     if result.failed:
         text = str(result.longrepr)
-        if marker and call.when == "call":
-            text = f"[non-strict: rests on {', '.join(marker.args)} in spec/INTERPRETATIONS.md]\n{text}"
-            result.user_properties.append(("grade", "non-strict"))
+        if call.when == "call" and call.excinfo is not None:  # one grading rule: harness.checks.grade
+            own = checks.case_interpretations(item)
+            grade = checks.grade(call.excinfo.value, case_interpretations=own)
+            rests_on = checks.interpretation_of(call.excinfo.value, own)
+            text = f"[{grade}{': rests on ' + ', '.join(rests_on) + ' in spec/INTERPRETATIONS.md' if rests_on else ''}]\n{text}"
+            result.user_properties.append(("grade", grade))
         result.longrepr = mask_text(text)  # no token or secret ever reaches a failure message
     result.sections = [(title, mask_text(content)) for title, content in result.sections]
 

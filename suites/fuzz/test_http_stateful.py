@@ -15,7 +15,7 @@ from suites.fuzz import pulse_checks
 from suites.fuzz.conftest import DATABASE_DIR, build_schema, load_spec
 from suites.fuzz.shaping import shape_positive_case
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.trading, pytest.mark.interpretation("I-31", "I-34", "I-181")]
+pytestmark = [pytest.mark.fuzz, pytest.mark.trading]
 
 ORDER_FLOW = ["private_buy", "private_sell", "private_edit", "private_cancel", "private_get_order_state",
               "private_get_user_trades_by_order", "private_cancel_all", "private_get_open_orders_by_instrument"]
@@ -105,6 +105,7 @@ def fill(template, answer):
     return template
 
 
+@pytest.mark.interpretation("I-31", "I-34", "I-181")
 def test_order_flow_through_links(pulse_env, tokens, rest, pacer, market):
     """Each link's target answers as documented; the run ends with cancel_all and no open order left."""
     schema = build_schema(pulse_env, tokens, ["positive"], coverage=False, stateful=True).include(operation_id=ORDER_FLOW)
@@ -131,6 +132,7 @@ def test_order_flow_through_links(pulse_env, tokens, rest, pacer, market):
     assert left == [], f"open orders after cancel_all: received {len(left)}; documented none (cancel_all)"
 
 
+@pytest.mark.interpretation("I-31", "I-34", "I-181")
 def test_documented_order_flow_follows_links(pulse_env, tokens, rest, pacer, market):
     """The documented flow through the spec's links, every step checked: buy → get_order_state, trades, edit →
     cancel → get_order_state (cancelled) → edit (refused) → cancel_all; no open order is left."""

@@ -22,7 +22,7 @@ from suites.fuzz import pulse_checks
 from suites.fuzz.conftest import DATABASE_DIR, EXAMPLES_PER_OPERATION, load_spec, profile_name
 from suites.fuzz.shaping import shape_positive_case
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.interpretation("I-05", "I-180")]
+pytestmark = [pytest.mark.fuzz]
 
 SPEC = load_spec()
 OPERATIONS = [(path, verb, item["x-jsonrpc-method"]) for path, verbs in SPEC["paths"].items()
@@ -126,6 +126,7 @@ def authorised_ws(ws_client, pulse_env):
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 @pytest.mark.parametrize(("path", "verb", "method"), OPERATIONS, ids=[m for _, _, m in OPERATIONS])
+@pytest.mark.interpretation("I-05", "I-180")
 def test_ws_method_answers_as_documented(path, verb, method, mode, authorised_ws, market, pulse_env, pacer):
     """Doc: every method replies `result` (its documented model) or a JSON-RPC error; invalid params are -32602."""
     operation = ws_schema()[path][verb.upper()]
