@@ -170,21 +170,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xfail(strict=not entry.flaky, reason=f"{kind}: {entry.reason} ({entry.ticket})"))
 
 
+FIRST_ATTEMPT = pytest.StashKey[str]()
+PASSED_ON_RETRY = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     """A failure whose grade this environment does not fail on is reported as an xfail ("non-strict: I-NN"), so
-    pytest's exit status is the gate's verdict. Inner to allure's and harness.outcomes' wrappers: both see it."""
+    pytest's exit status is the gate's verdict; a pass on a retry (pytest-rerunfailures, remote environments) is
+    flaky, with the failed attempt attached. Inner to allure's and harness.outcomes' wrappers: both see it."""
     outcome = yield
-    report = outcome.get_result()
-    if report.when != "call" or not report.failed or call.excinfo is None or hasattr(report, "wasxfail"):
+    result = outcome.get_result()
+    retried = getattr(item, "execution_count", 1) > 1
+    if result.when == "teardown" and item.stash.get(PASSED_ON_RETRY, False):
+        report_flaky(item)
+    if result.when != "call" or hasattr(result, "wasxfail"):
         return
+    if result.passed:
+        if retried and FIRST_ATTEMPT in item.stash:
+            item.stash[PASSED_ON_RETRY] = True
+            result.user_properties.append(("grade", checks.FLAKY))
+            report.label_grade(checks.FLAKY)
+        return
+    if not result.failed or call.excinfo is None:
+        return
+    item.stash[FIRST_ATTEMPT] = str(result.longrepr)  # kept as evidence if a retry passes
     own = checks.case_interpretations(item)
     grade = checks.grade(call.excinfo.value, case_interpretations=own)
+    rests_on = checks.interpretation_of(call.excinfo.value, own)
+    report.label_grade(grade, rests_on)
     if grade in item.config.stash[POLICY]:
         return
-    rests_on = checks.interpretation_of(call.excinfo.value, own)
-    report.outcome = "skipped"
-    report.wasxfail = f"{grade}: {', '.join(rests_on)}" if rests_on else grade
+    result.outcome = "skipped"
+    result.wasxfail = f"{grade}: {', '.join(rests_on)}" if rests_on else grade
+
+
+def report_flaky(item: pytest.Item) -> None:
+    first = item.stash[FIRST_ATTEMPT]
+    report.attach_text("attempt 1 (failed; the retry passed)", first)
+    report.mark_flaky(item.config, item.nodeid, "flaky: failed, then passed on the retry\n\n" + first[-2000:])
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

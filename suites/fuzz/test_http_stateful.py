@@ -8,9 +8,9 @@ a specific order"; "private/edit — This method edits an order".
 import hypothesis
 import pytest
 import schemathesis
-from hypothesis.database import DirectoryBasedExampleDatabase
 
 from harness.masking import mask_text
+from harness.replay_once import ReplayOnceDatabase
 from suites.fuzz import pulse_checks
 from suites.fuzz.conftest import DATABASE_DIR, build_schema, load_spec
 from suites.fuzz.shaping import shape_positive_case
@@ -121,7 +121,7 @@ def test_order_flow_through_links(pulse_env, tokens, rest, pacer, market):
 
     profile = pulse_env.hypothesis_profile
     settings = hypothesis.settings(hypothesis.settings.get_profile(profile), max_examples=SCENARIOS.get(profile, 12),
-                                   database=DirectoryBasedExampleDatabase(DATABASE_DIR / pulse_env.name / "stateful"))
+                                   database=ReplayOnceDatabase(DATABASE_DIR / pulse_env.name / "stateful"))
     try:
         OrderFlow.run(settings=settings)
     finally:

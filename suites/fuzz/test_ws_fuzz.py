@@ -14,10 +14,10 @@ import jsonschema
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 from schemathesis import GenerationMode
 
 from harness.masking import masked_json
+from harness.replay_once import ReplayOnceDatabase
 from suites.fuzz import pulse_checks
 from suites.fuzz.conftest import DATABASE_DIR, EXAMPLES_PER_OPERATION, load_spec, profile_name
 from suites.fuzz.shaping import shape_positive_case
@@ -141,7 +141,7 @@ def test_ws_method_answers_as_documented(path, verb, method, mode, authorised_ws
     budget = max(2, int(EXAMPLES_PER_OPERATION[profile_name(pulse_env)] * WS_EXAMPLES_FRACTION))
     sent = iter(range(10**9))
 
-    @settings(max_examples=budget, deadline=None, database=DirectoryBasedExampleDatabase(DATABASE_DIR / pulse_env.name),
+    @settings(max_examples=budget, deadline=None, database=ReplayOnceDatabase(DATABASE_DIR / pulse_env.name),
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case):
