@@ -229,9 +229,9 @@ def pytest_runtest_call(item):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     result = outcome.get_result()
-    if result.failed:
+    if result.failed or (hasattr(result, "wasxfail") and result.longrepr):  # a reported (xfailed) failure too
         text = str(result.longrepr)
-        if call.when == "call" and call.excinfo is not None:  # one grading rule: harness.checks.grade
+        if result.failed and call.when == "call" and call.excinfo is not None:  # one grading rule: checks.grade
             own = checks.case_interpretations(item)
             grade = checks.grade(call.excinfo.value, case_interpretations=own)
             rests_on = checks.interpretation_of(call.excinfo.value, own)

@@ -201,7 +201,7 @@ def test_policy_grades_are_checked(run):
 
 def test_policy_holds_under_xdist(run, pytester):
     suite = SUITE.replace("def test_strict", "def _strict").replace('"plain"])', '])')
-    result = run('[policy]\nfail_on = ["strict"]\n', suite, "-n", "2")
+    result = run('[policy]\nfail_on = ["strict"]\n', suite, "-n", "1")
     assert result.ret == 0
     assert gate(pytester)["grades"]["non-strict"] == 2
 
@@ -310,3 +310,21 @@ class FakeItem:
 def test_fuzz_cases_sit_under_their_doc_section(item, section):
     from harness.report import fuzz_section
     assert fuzz_section(item)[0] == section
+
+
+def test_the_jsonrpc_error_checks_grade_the_error_object_three_ways():
+    """JSON-RPC 2.0 itself (strict), our reading of data (I-05, non-strict), Deribit's null data (I-402, informational)."""
+    from suites.jsonrpc.envelope_checks import error_object_is_documented, is_error_reply
+    base = {"jsonrpc": "2.0", "id": 1}
+    data = {"reason": "bad", "status": 1}
+    cases = {"strict": {"code": "-32602", "message": "x", "data": data},
+             "non-strict": {"code": -32602, "message": "x", "data": {"why": "bad"}},
+             "informational": {"code": -32602, "message": "x", "data": None}}
+    for expected, error in cases.items():
+        with pytest.raises(CheckFailure) as caught:
+            error_object_is_documented({**base, "error": error})
+        assert (caught.value.check, grade(caught.value)) == ("error_object_is_documented", expected)
+    with pytest.raises(CheckFailure) as caught:  # the strict code check runs before the reading is reported
+        is_error_reply({**base, "error": {"code": -32600, "message": "x", "data": None}}, "invalid_params", 1)
+    assert (caught.value.check, grade(caught.value)) == ("error_code_is", "strict")
+    assert is_error_reply({**base, "error": {"code": -32602, "message": "x", "data": data}}, "invalid_params", 1)

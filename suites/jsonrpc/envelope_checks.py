@@ -48,7 +48,7 @@ def error_object_is_documented(reply: dict) -> dict:
     if not isinstance(error.get("message"), str) or not error["message"]:
         raise Fail(f"error.message {error.get('message')!r}", "a non-empty string")
     data = error.get("data")
-    if data is None:
+    if "data" in error and data is None:
         raise Fail(f"error.data {data!r}", "{'reason': str, 'status': CommonCodes} (I-05; Deribit may send null)",
                    interpretation="I-402", informational=True)
     if not isinstance(data, dict) or not isinstance(data.get("reason"), str):
