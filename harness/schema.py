@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,10 +214,6 @@ AUDITED_KEYWORDS = ("required", "enum", "const", "maximum", "exclusiveMaximum", 
 AUDIT_PATH = SPEC_DIR / "audit.toml"
 
 
-def _pointer_to(document: dict, ref: str) -> tuple[str, Any]:
-    return _follow_local(document, ref)
-
-
 def response_rules() -> dict[str, Any]:
     """Every required/enum/const/maximum rule reachable from an HTTP response of spec/openapi.yaml: {pointer: value}.
 
@@ -229,7 +226,7 @@ def response_rules() -> dict[str, Any]:
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#") and ref not in followed:
                 followed.add(ref)
-                walk(_pointer_to(openapi(), ref)[1], ref[1:])
+                walk(_follow_local(openapi(), ref)[1], ref[1:])
             for key, value in node.items():
                 if key in AUDITED_KEYWORDS and not (key == "required" and isinstance(value, bool)):
                     rules[f"{pointer}/{key}"] = value
@@ -249,8 +246,6 @@ def response_rules() -> dict[str, Any]:
 @functools.cache
 def audit() -> dict[str, dict]:
     """spec/audit.toml's kept rules by pointer: how a violation of each is graded (strict, or a reading)."""
-    import tomllib
-
     with open(AUDIT_PATH, "rb") as handle:
         return {entry["pointer"]: entry for entry in tomllib.load(handle).get("rule", [])}
 
