@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import checks
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSED, FAILED, SKIPPED, XFAILED, XPASSED, XPASS_STRICT = "passed", "failed", "skipped", "xfailed", "xpassed", "xpass-strict"
 CHECK_KINDS = ("schema", "semantics", "negative", "auth", "parity", "flows")
@@ -25,18 +27,27 @@ class Outcome:
     interpretations: tuple[str, ...] = ()
     message: str = ""
     phases: list[str] = field(default_factory=list)
+    grade: str | None = None  # harness.checks.grade of its failure (flaky: failed, then passed on the retry)
+    rests_on: tuple[str, ...] = ()  # the register ids its failure rests on
+    waived: str = ""  # the xfail reason when the gate's policy reported the failure instead of failing
 
     @property
     def non_strict(self) -> bool:
-        return self.status == FAILED and bool(self.interpretations)
+        """A failure (reported or failing) that rests on a register entry or is informational only."""
+        return self.status in (FAILED, XFAILED) and self.grade in (checks.NON_STRICT, checks.INFORMATIONAL)
 
 
-def marker_data(item: pytest.Item) -> dict:
+def marker_data(item: pytest.Item, call=None) -> dict:
     doc = item.get_closest_marker("doc")
     interpretations = [i for m in item.iter_markers("interpretation") for i in m.args]
-    checks = [k for m in item.iter_markers("check") for k in m.args]
-    return {"doc": list(doc.args[:2]) if doc and len(doc.args) >= 2 else None,
-            "checks": sorted(set(checks)), "interpretations": sorted(set(interpretations))}
+    kinds = [k for m in item.iter_markers("check") for k in m.args]
+    data = {"doc": list(doc.args[:2]) if doc and len(doc.args) >= 2 else None,
+            "checks": sorted(set(kinds)), "interpretations": sorted(set(interpretations))}
+    if call is not None and call.when == "call" and call.excinfo is not None:
+        own = checks.case_interpretations(item)
+        data["grade"] = checks.grade(call.excinfo.value, case_interpretations=own)
+        data["rests_on"] = checks.interpretation_of(call.excinfo.value, own)
+    return data
 
 
 class OutcomeCollector:
@@ -51,7 +62,15 @@ class OutcomeCollector:
         outcome.checks = tuple(data.get("checks") or outcome.checks)
         outcome.interpretations = tuple(data.get("interpretations") or outcome.interpretations)
         outcome.phases.append(f"{report.when}:{report.outcome}")
+        if data.get("grade"):
+            outcome.grade, outcome.rests_on = checks.grade(report), tuple(data.get("rests_on") or ())
+        if getattr(report, "wasxfail", "").split(":", 1)[0] in checks.GRADES:
+            outcome.waived = report.wasxfail
         status = phase_status(report)
+        if report.when == "call" and report.outcome == "rerun":  # pytest-rerunfailures: the first attempt failed
+            status = None
+        elif report.when == "call" and status == PASSED and "call:rerun" in outcome.phases:
+            outcome.grade = checks.FLAKY
         if status is not None and rank(status) > rank(outcome.status):
             outcome.status = status
             outcome.message = short_message(report)
@@ -135,7 +154,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
-    outcome.get_result().pulse = marker_data(item)
+    outcome.get_result().pulse = marker_data(item, call)
 
 
 class Recorder:

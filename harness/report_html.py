@@ -2,18 +2,24 @@
 
     python -m harness.report_html --env local     # reports/local/allure-results -> reports/local/allure-report
 
-The report groups cases by doc section (epic), then method or channel (feature), then check (story), and keeps a
-history file per environment (``reports/<env>/history.jsonl``) so trends show across runs.
+The report groups cases by doc section (epic), then method or channel (feature), then check (story), sorts failures
+into categories by grade (strict, non-strict, informational, flaky: harness/report.py), and keeps a history file per
+environment (``reports/<env>/history.jsonl``) so trends show across runs. It is one self-contained ``index.html``
+(the Awesome plugin's ``singleFile`` mode): it opens from disk with a double click, no web server needed.
 """
 
 import argparse
+import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from harness.report import CATEGORY_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_CLI = ROOT / "tests" / "node" / "node_modules" / ".bin" / "allure"
@@ -31,7 +37,8 @@ def render(env: str, results: Path, output: Path, history: Path) -> Path:
     if not results.is_dir() or not any(results.glob("*-result.json")):
         raise SystemExit(f"no Allure results in {results}: run `pytest --env {env}` first")
     config = {"name": f"Pulse API v2.0 conformance ({env})", "output": str(output), "historyPath": str(history),
-              "plugins": {"awesome": {"options": {"groupBy": ["epic", "feature", "story"],
+              "categories": {"rules": CATEGORY_RULES},
+              "plugins": {"awesome": {"options": {"groupBy": ["epic", "feature", "story"], "singleFile": True,
                                                   "reportName": f"Pulse conformance: {env}"}}}}
     with tempfile.TemporaryDirectory() as scratch:
         config_path = Path(scratch) / "allurerc.json"
@@ -41,6 +48,14 @@ def render(env: str, results: Path, output: Path, history: Path) -> Path:
     if completed.returncode != 0 or not (output / "index.html").exists():
         raise SystemExit(f"allure generate failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
     return output / "index.html"
+
+
+EMBEDDED_FILE = re.compile(r'\bd\("([^"]+)","([A-Za-z0-9+/=]*)"\)')
+
+
+def embedded_files(index: Path) -> dict[str, bytes]:
+    """The report's data as the single-file index.html embeds it: {"data/test-results/<id>.json": bytes, ...}."""
+    return {path: base64.b64decode(data) for path, data in EMBEDDED_FILE.findall(index.read_text(errors="replace"))}
 
 
 def main(argv: list[str] | None = None) -> int:

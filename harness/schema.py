@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+
+from harness.checks import CheckFailure, check
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 OPENAPI_PATH = SPEC_DIR / "openapi.yaml"
@@ -43,6 +46,7 @@ class Violation:
     received: Any
     rule: str  # failing keyword and its documented value, e.g. "enum ['open', ...]"
     schema_path: str
+    rule_pointer: str = field(default="", compare=False)  # where the failing rule is in openapi.yaml ("" when elsewhere), e.g. /components/.../enum
 
     def __str__(self) -> str:
         return f"{self.pointer or '(root)'}: received {self.received!r}; documented {self.rule}"
@@ -139,20 +143,29 @@ def _branch_errors(error: ValidationError) -> list[ValidationError]:
     return [flat for sub in best for flat in _branch_errors(sub)]
 
 
+def _rule_pointer(error: ValidationError) -> str:
+    if error.validator in ("anyOf", "oneOf") and error.context:  # e.g. connection.Message status: 1..13 | 200
+        inner = [_rule_pointer(sub) for sub in error.context if not sub.relative_path]
+        return next((pointer for pointer in inner if pointer), "")
+    owner = _node_pointers().get(id(error.schema))
+    return f"{owner}/{error.validator}" if owner is not None else ""
+
+
 def _violations(error: ValidationError) -> list[Violation]:
     schema_path = json_pointer(error.absolute_schema_path)
+    rule_pointer = _rule_pointer(error)
     if error.validator == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
         return [
-            Violation(json_pointer([*error.absolute_path, name]), MISSING, f"required {name!r}", schema_path)
+            Violation(json_pointer([*error.absolute_path, name]), MISSING, f"required {name!r}", schema_path, rule_pointer)
             for name in error.validator_value
             if name not in present
         ]
     if error.validator in ("anyOf", "oneOf"):
         alternatives = " | ".join(_rule(sub) for sub in error.context if not sub.relative_path)
         rule = f"{error.validator} [{alternatives}]" if alternatives else _rule(error)
-        return [Violation(json_pointer(error.absolute_path), error.instance, rule, schema_path)]
-    return [Violation(json_pointer(error.absolute_path), error.instance, _rule(error), schema_path)]
+        return [Violation(json_pointer(error.absolute_path), error.instance, rule, schema_path, rule_pointer)]
+    return [Violation(json_pointer(error.absolute_path), error.instance, _rule(error), schema_path, rule_pointer)]
 
 
 def validate(schema_or_name: str | dict, instance: Any) -> list[Violation]:
@@ -165,13 +178,94 @@ def validate(schema_or_name: str | dict, instance: Any) -> list[Violation]:
     return sorted(found.values(), key=lambda violation: (violation.pointer, violation.rule))
 
 
-def assert_conforms(schema_or_name: str | dict, instance: Any, clause: str) -> None:
-    """Raise AssertionError listing every violation, naming the documentation clause checked."""
+def reading_of(violation: Violation) -> tuple[str, str | None]:
+    """(grade, register id) of one violation: strict, unless spec/audit.toml keeps the rule as a reading."""
+    entry = audit().get(violation.rule_pointer)
+    if entry is None or entry.get("grade", "strict") == "strict":
+        return "strict", None
+    return entry["grade"], entry.get("interpretation")
+
+
+@check(clause="the documented response model (spec/openapi.yaml, spec/asyncapi.yaml)")
+def schema_conforms(schema_or_name: str | dict, instance: Any, clause: str) -> None:
+    """Every violation is listed; the failure is strict when any violated rule is the doc's own, and graded as the
+    reading spec/audit.toml names when every violated rule is one of our readings."""
     violations = validate(schema_or_name, instance)
-    if violations:
-        label = schema_or_name if isinstance(schema_or_name, str) else schema_or_name.get("$ref", "schema")
-        lines = "\n".join(f"  {violation}" for violation in violations)
-        raise AssertionError(f"{clause}: value does not conform to {label} ({len(violations)}):\n{lines}")
+    if not violations:
+        return
+    label = schema_or_name if isinstance(schema_or_name, str) else schema_or_name.get("$ref", "schema")
+    graded = [(violation, *reading_of(violation)) for violation in violations]
+    lines = "\n".join(f"  {v} [{grade}{': ' + rid if rid else ''}]" for v, grade, rid in graded)
+    readings = sorted({rid for _, grade, rid in graded if grade != "strict" and rid})
+    strict = any(grade == "strict" for _, grade, _ in graded)
+    informational = not strict and all(grade == "informational" for _, grade, _ in graded)
+    raise CheckFailure("schema_conforms", clause, f"{len(violations)} violation(s) of {label}:\n{lines}",
+                       f"{label} (spec/openapi.yaml, spec/asyncapi.yaml; grades from spec/audit.toml)",
+                       interpretation=None if strict else ", ".join(readings) or None, informational=informational)
+
+
+def assert_conforms(schema_or_name: str | dict, instance: Any, clause: str) -> None:
+    """Raise a CheckFailure (an AssertionError) listing every violation, naming the documentation clause checked."""
+    schema_conforms(schema_or_name, instance, clause)
+
+
+# ---------------------------------------------------------------------------------------- response rules
+AUDITED_KEYWORDS = ("required", "enum", "const", "maximum", "exclusiveMaximum", "maxLength", "maxItems")
+AUDIT_PATH = SPEC_DIR / "audit.toml"
+
+
+def response_rules() -> dict[str, Any]:
+    """Every required/enum/const/maximum rule reachable from an HTTP response of spec/openapi.yaml: {pointer: value}.
+
+    These are the places where the spec can be stricter than the doc (spec/audit.toml lists each one)."""
+    rules: dict[str, Any] = {}
+    followed: set[str] = set()
+
+    def walk(node, pointer: str) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#") and ref not in followed:
+                followed.add(ref)
+                walk(_follow_local(openapi(), ref)[1], ref[1:])
+            for key, value in node.items():
+                if key in AUDITED_KEYWORDS and not (key == "required" and isinstance(value, bool)):
+                    rules[f"{pointer}/{key}"] = value
+                if key not in ("examples", "example", "description", "links"):
+                    walk(value, f"{pointer}/{escape_pointer_token(str(key))}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{pointer}/{index}")
+
+    for path, item in openapi()["paths"].items():
+        for verb, operation in item.items():
+            for code, response in operation.get("responses", {}).items():
+                walk(response, json_pointer(["paths", path, verb, "responses", code]))
+    return rules
+
+
+@functools.cache
+def audit() -> dict[str, dict]:
+    """spec/audit.toml's kept rules by pointer: how a violation of each is graded (strict, or a reading)."""
+    with open(AUDIT_PATH, "rb") as handle:
+        return {entry["pointer"]: entry for entry in tomllib.load(handle).get("rule", [])}
+
+
+@functools.cache
+def _node_pointers() -> dict[int, str]:
+    """id(schema node) -> its JSON pointer in openapi.yaml, to name the rule a validation error comes from."""
+    found: dict[int, str] = {}
+
+    def walk(node, pointer: str) -> None:
+        if isinstance(node, dict):
+            found.setdefault(id(node), pointer)
+            for key, value in node.items():
+                walk(value, f"{pointer}/{escape_pointer_token(str(key))}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{pointer}/{index}")
+
+    walk(openapi(), "")
+    return found
 
 
 # ---------------------------------------------------------------------------------------- lookups

@@ -1,10 +1,12 @@
 """The HTML report: cases grouped by doc section, request/response attachments with secrets masked."""
 
 import json
+import shutil
+import subprocess
 
 import pytest
 
-from harness.report_html import LOCAL_CLI, render
+from harness.report_html import LOCAL_CLI, embedded_files, render
 from reference_gateway import start_gateway
 from tests.childrun import run_child
 
@@ -37,22 +39,41 @@ def rendered(tmp_path_factory):
     return tmp / "html"
 
 
+def _results(rendered) -> list[dict]:
+    return [json.loads(data) for path, data in embedded_files(rendered / "index.html").items()
+            if path.startswith("data/test-results/")]
+
+
 def test_report_groups_cases_by_doc_section_and_method(rendered):
-    results = [json.loads(p.read_text()) for p in (rendered / "data" / "test-results").glob("*.json")]
+    results = _results(rendered)
     grouped = {(r["name"], tuple(r["groupedLabels"]["epic"]), tuple(r["groupedLabels"]["feature"])) for r in results}
     assert ("test_login", ("Authentication",), ("public/auth",)) in grouped, grouped
     assert (rendered / "index.html").exists()
 
 
 def test_interpretation_failures_are_tagged_non_strict(rendered):
-    results = {r["name"]: r for r in (json.loads(p.read_text()) for p in (rendered / "data" / "test-results").glob("*.json"))}
+    results = {r["name"]: r for r in _results(rendered)}
     failed = results["test_fails_non_strict"]
     assert failed["status"] == "failed" and "non-strict" in failed["groupedLabels"]["tag"]
+    assert {"name": "grade", "value": "non-strict"} in failed["labels"]
 
 
 def test_attachments_are_present_and_masked(rendered):
-    attachments = list((rendered / "data" / "attachments").iterdir())
+    attachments = [data for path, data in embedded_files(rendered / "index.html").items()
+                   if path.startswith("data/attachments/")]
     assert attachments, "every request/response pair must be attached"
-    text = "".join(a.read_text(errors="replace") for a in attachments)
+    text = "".join(a.decode(errors="replace") for a in attachments)
     assert "public/auth" in text and "***" in text
     assert "maker-secret" not in text and "eyJ" not in text
+
+
+def test_report_is_one_file_that_opens_from_disk(rendered):
+    """Double-clicking index.html works: headless Chromium opens it from file:// and shows the cases, not a spinner."""
+    assert sorted(p.name for p in rendered.iterdir() if p.is_dir()) == [], "single-file mode: no data/ directory"
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if chromium is None:
+        pytest.fail("chromium is not installed (.ci/run installs it: apt-get install -y chromium)")
+    completed = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                "--virtual-time-budget=15000", "--dump-dom", (rendered / "index.html").as_uri()],
+                               capture_output=True, text=True, timeout=120)
+    assert "Authentication" in completed.stdout and "test_login" in completed.stdout, completed.stdout[-2000:]

@@ -1,5 +1,7 @@
 """spec/openapi.yaml: valid OpenAPI 3.1, resolvable, examples valid, and the team's conventions."""
 
+import copy
+
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
@@ -187,23 +189,30 @@ def test_documented_enums_are_kept_and_orders_use_the_narrow_ones():  # I-23, I-
         assert dict(properties_of(schema_ref(filter_model)))["type"]["enum"] == schemas["types.Type"]["enum"]
 
 
-REQUIRED_RESPONSE_FIELDS = {  # I-47
+REQUIRED_RESPONSE_FIELDS = {  # I-47, less what real Deribit payloads omit (I-403, spec/audit.toml)
     "models.OrderConfirmation": {
-        "amount", "api", "average_price", "creation_timestamp", "direction", "filled_amount", "instrument_name",
-        "label", "last_update_timestamp", "max_show", "mmp", "order_id", "order_state", "order_type", "post_only",
-        "reduce_only", "replaced", "time_in_force",
+        "amount", "creation_timestamp", "direction", "instrument_name", "label", "last_update_timestamp", "mmp",
+        "order_id", "order_state", "order_type", "post_only", "reduce_only", "replaced", "time_in_force",
     },
     "models.TradesResponse": {
-        "amount", "api", "direction", "index_price", "instrument_name", "mark_price", "price", "tick_direction",
-        "timestamp", "trade_id", "trade_seq",
+        "amount", "direction", "instrument_name", "price", "tick_direction", "timestamp", "trade_id", "trade_seq",
     },
     "models.TradeConfirmation": {
-        "amount", "api", "direction", "index_price", "instrument_name", "mark_price", "order_id", "order_type",
-        "price", "state", "tick_direction", "timestamp", "trade_id", "trade_seq",
+        "amount", "direction", "instrument_name", "order_id", "order_type", "price", "state", "tick_direction",
+        "timestamp", "trade_id", "trade_seq",
     },
     "services.LoginResponse": {"access_token", "expires_in", "refresh_token", "scope", "token_type"},
     "connection.Message": {"description", "status"},
 }
+
+
+def test_untriggered_orders_may_omit_fill_fields_others_may_not():  # I-403
+    order = copy.deepcopy(openapi()["components"]["schemas"]["models.OrderConfirmation"]["examples"][0])
+    for field in ("filled_amount", "average_price", "api", "max_show"):
+        order.pop(field, None)
+    assert validate("models.OrderConfirmation", {**order, "order_state": "untriggered"}) == []
+    missing = {v.pointer for v in validate("models.OrderConfirmation", {**order, "order_state": "open"})}
+    assert missing == {"/average_price", "/filled_amount"}
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED_RESPONSE_FIELDS))

@@ -7,7 +7,7 @@ import pytest
 from harness.signer import signature_grant
 from harness.wire_checks import is_common_code
 
-pytestmark = [pytest.mark.auth, pytest.mark.doc("Authentication", "public/auth"), pytest.mark.interpretation("I-10")]
+pytestmark = [pytest.mark.auth, pytest.mark.doc("Authentication", "public/auth")]
 
 STALE_BY_MS = 10 * 60 * 1000  # ten minutes: far outside Deribit's 60 s window on any sane clock
 
@@ -31,6 +31,7 @@ def signed(pulse_env, gateway_now_ms):
 
 
 @pytest.mark.check("semantics")
+@pytest.mark.interpretation("I-10")
 def test_valid_signature_grants_a_working_token(signed, login, private_call):
     """Doc: "client_signature - using the client id ... and user generated signature ... calculated as an HMAC
     ... with SHA256 hash algorithm"."""
@@ -41,6 +42,7 @@ def test_valid_signature_grants_a_working_token(signed, login, private_call):
 
 
 @pytest.mark.check("semantics")
+@pytest.mark.interpretation("I-10")
 def test_data_field_is_part_of_the_signed_string(signed, login):
     """Doc: "data ... Optional for grant type client_signature; contains any user specific value"; signed as
     timestamp\\nnonce\\ndata (I-10)."""
@@ -49,6 +51,7 @@ def test_data_field_is_part_of_the_signed_string(signed, login):
 
 
 @pytest.mark.check("negative")
+@pytest.mark.interpretation("I-10")
 def test_signature_over_other_data_is_refused(signed, refused_login):
     """Doc: "signature ... calculated over provided fields using user secret key": changing the data after
     signing must break the signature."""
@@ -58,6 +61,7 @@ def test_signature_over_other_data_is_refused(signed, refused_login):
 
 
 @pytest.mark.check("negative")
+@pytest.mark.interpretation("I-10")
 def test_signature_with_the_wrong_secret_is_refused(pulse_env, gateway_now_ms, refused_login):
     """Doc: "calculated over provided fields using user secret key"."""
     credentials = pulse_env.accounts["maker"]
@@ -68,6 +72,7 @@ def test_signature_with_the_wrong_secret_is_refused(pulse_env, gateway_now_ms, r
 
 @pytest.mark.check("negative")
 @pytest.mark.parametrize("skew_ms", [-STALE_BY_MS, STALE_BY_MS], ids=["past", "future"])
+@pytest.mark.interpretation("I-10")
 def test_timestamp_outside_the_window_is_refused(signed, gateway_now_ms, refused_login, skew_ms):
     """Doc: "timestamp ... provides time when request has been generated (milliseconds since the UNIX epoch)";
     Deribit: valid for 60 s (I-10)."""
@@ -76,6 +81,7 @@ def test_timestamp_outside_the_window_is_refused(signed, gateway_now_ms, refused
 
 
 @pytest.mark.check("negative")
+@pytest.mark.interpretation("I-10")
 def test_reused_nonce_is_refused(signed, login, refused_login):
     """Doc: "nonce ... delivers user generated initialization vector for the server token"; Deribit: a nonce
     is accepted once (I-10). The replay is byte-for-byte the first, accepted request."""
@@ -87,6 +93,7 @@ def test_reused_nonce_is_refused(signed, login, refused_login):
 
 @pytest.mark.check("negative")
 @pytest.mark.parametrize("missing", ["signature", "timestamp"])
+@pytest.mark.interpretation("I-10")
 def test_grant_without_signature_or_timestamp_is_refused(signed, refused_login, missing):
     """Doc: "signature ... Required for grant type client_signature"; "timestamp ... Required for grant type
     client_signature"."""

@@ -14,12 +14,14 @@ import schemathesis
 import yaml
 
 from harness.env import SPEC_DIR
+from harness.replay_once import ReplayOnceDatabase
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
 from suites.fuzz.shaping import Market, shape_positive_case
 
 SPEC_PATH = SPEC_DIR / "openapi.yaml"
-# Failures found by hypothesis are kept here and replayed first on the next run (per environment).
+# Failures found by hypothesis are kept here and replayed once on the next run, then dropped (per environment;
+# harness/replay_once.py): a failure tied to a shared environment's state is not reported forever.
 DATABASE_DIR = Path(__file__).resolve().parents[2] / ".hypothesis" / "fuzz"
 
 # max_examples per operation and generation mode, per hypothesis profile (conftest registers the profiles).
@@ -75,7 +77,7 @@ def fuzz_config(pulse_env, modes: list[str], *, coverage: bool, stateful: bool =
         "generation": {
             "mode": "all" if len(modes) > 1 else modes[0],
             "max-examples": EXAMPLES_PER_OPERATION[profile],
-            "database": str(DATABASE_DIR / pulse_env.name),
+            # no "database": the loaded profile's (``_fuzz_profile``: replayed once, then dropped)
         },
         "phases": {
             "examples": {"enabled": True},
@@ -150,6 +152,12 @@ def negative_schema(pulse_env, tokens):
 
 @pytest.fixture(autouse=True)
 def _fuzz_profile(pulse_env):
+    """The environment's profile, with the fuzz database: a stored failure is replayed once, then dropped."""
+    name = f"{pulse_env.hypothesis_profile}-fuzz-{pulse_env.name}"
+    hypothesis.settings.register_profile(name, hypothesis.settings.get_profile(pulse_env.hypothesis_profile),
+                                         database=ReplayOnceDatabase(DATABASE_DIR / pulse_env.name))
+    hypothesis.settings.load_profile(name)
+    yield
     hypothesis.settings.load_profile(pulse_env.hypothesis_profile)
 
 

@@ -7,55 +7,63 @@ One test per doc section and generation mode, so xdist spreads the 30 operations
 import pytest
 import schemathesis
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.interpretation("I-03", "I-180")]
+pytestmark = [pytest.mark.fuzz]
 
 positive = schemathesis.pytest.from_fixture("positive_schema")
 negative = schemathesis.pytest.from_fixture("negative_schema")
 
 
 @positive.include(tag="Authentication").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_positive_authentication(case, send_case):
     """Doc: public/auth answers a well-formed grant with `200 OK services.LoginResponse`."""
     send_case(case)
 
 
 @positive.include(tag="Market Data").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_positive_market_data(case, send_case):
     """Doc: each Market Data operation answers a well-formed request with `200 OK` and its model."""
     send_case(case)
 
 
 @positive.include(tag="Trading").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_positive_trading(case, send_case):
     """Doc: each Trading operation answers a well-formed request with `200 OK` and its model."""
     send_case(case)
 
 
 @positive.include(tag="Wallet").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_positive_wallet(case, send_case):
     """Doc: each Wallet operation answers a well-formed request with `200 OK` and its model."""
     send_case(case)
 
 
 @negative.include(tag="Authentication").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_negative_authentication(case, send_case):
     """Doc: `400 Bad Request connection.Message` — a malformed grant is refused with that message."""
     send_case(case)
 
 
 @negative.include(tag="Market Data").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_negative_market_data(case, send_case):
     """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
     send_case(case)
 
 
 @negative.include(tag="Trading").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_negative_trading(case, send_case):
     """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
     send_case(case)
 
 
 @negative.include(tag="Wallet").parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
 def test_negative_wallet(case, send_case):
     """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
     send_case(case)

@@ -8,15 +8,15 @@ a specific order"; "private/edit — This method edits an order".
 import hypothesis
 import pytest
 import schemathesis
-from hypothesis.database import DirectoryBasedExampleDatabase
 
 from harness.masking import mask_text
+from harness.replay_once import ReplayOnceDatabase
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
 from suites.fuzz.conftest import DATABASE_DIR, build_schema, load_spec, record_orders
 from suites.fuzz.shaping import shape_positive_case
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.trading, pytest.mark.interpretation("I-31", "I-34", "I-181")]
+pytestmark = [pytest.mark.fuzz, pytest.mark.trading]
 
 ORDER_FLOW = ["private_buy", "private_sell", "private_edit", "private_cancel", "private_get_order_state",
               "private_get_user_trades_by_order", "private_cancel_all", "private_get_open_orders_by_instrument"]
@@ -125,6 +125,7 @@ def clean_up_and_list_open(pulse_env, tokens, rest, tracker) -> list:
     return [o for o in listed if pulse_env.is_local or o.get("order_id") in ours]
 
 
+@pytest.mark.interpretation("I-31", "I-34", "I-181")
 def test_order_flow_through_links(pulse_env, tokens, rest, pacer, market, tracker):
     """Each link's target answers as documented; the run ends with cancel_all and no open order left."""
     schema = build_schema(pulse_env, tokens, ["positive"], coverage=False, stateful=True)
@@ -142,7 +143,7 @@ def test_order_flow_through_links(pulse_env, tokens, rest, pacer, market, tracke
 
     profile = pulse_env.hypothesis_profile
     settings = hypothesis.settings(hypothesis.settings.get_profile(profile), max_examples=SCENARIOS.get(profile, 12),
-                                   database=DirectoryBasedExampleDatabase(DATABASE_DIR / pulse_env.name / "stateful"))
+                                   database=ReplayOnceDatabase(DATABASE_DIR / pulse_env.name / "stateful"))
     try:
         OrderFlow.run(settings=settings)
     finally:
@@ -150,6 +151,7 @@ def test_order_flow_through_links(pulse_env, tokens, rest, pacer, market, tracke
     assert left == [], f"open orders after the cleanup: received {len(left)}; documented none (cancel/cancel_all)"
 
 
+@pytest.mark.interpretation("I-31", "I-34", "I-181")
 def test_documented_order_flow_follows_links(pulse_env, tokens, rest, pacer, market, tracker):
     """The documented flow through the spec's links, every step checked: buy → get_order_state, trades, edit →
     cancel → get_order_state (cancelled) → edit (refused) → cancel_all; no open order is left."""

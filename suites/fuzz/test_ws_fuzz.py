@@ -14,20 +14,21 @@ import jsonschema
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 from schemathesis import GenerationMode
 
 from harness.masking import masked_json
+from harness.replay_once import ReplayOnceDatabase
 from suites.fuzz import pulse_checks
 from suites.fuzz.conftest import DATABASE_DIR, EXAMPLES_PER_OPERATION, load_spec, profile_name, record_orders
 from suites.fuzz.shaping import shape_positive_case
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.interpretation("I-05", "I-180")]
+pytestmark = [pytest.mark.fuzz]
 
 SPEC = load_spec()
 OPERATIONS = [(path, verb, item["x-jsonrpc-method"]) for path, verbs in SPEC["paths"].items()
               for verb, item in verbs.items()]
 INVALID_PARAMS_CODE = -32602  # JSON-RPC 2.0 (I-05)
+GRANT_TYPES = ("client_credentials", "client_signature", "refresh_token")
 WS_EXAMPLES_FRACTION = 0.5  # the WS pass reuses the HTTP budget at a smaller share: it exercises the same schemas
 
 
@@ -90,6 +91,13 @@ def send(client, method: str, params, request_id: str) -> dict:
     return reply
 
 
+def credentials_refused_first(method: str, params, error: dict) -> bool:
+    """I-405: public/auth params both outside the schema and carrying credentials that fail may be refused either
+    way: invalid_params (-32602) or invalid_credentials (status 13, code 13004)."""
+    return (method == "public/auth" and isinstance(params, dict) and params.get("grant_type") in GRANT_TYPES
+            and error["data"]["status"] == pulse_checks.CREDENTIAL_REFUSAL)
+
+
 def reply_problem(path: str, verb: str, method: str, params, reply: dict) -> str | None:
     """Whether the reply is what the spec says for these params (valid → result or a semantic refusal)."""
     effective = {} if params is None else params  # null params = absent (I-185)
@@ -102,7 +110,7 @@ def reply_problem(path: str, verb: str, method: str, params, reply: dict) -> str
         problem = pulse_checks.internal_error_problem(error["data"]["status"])
         if problem:
             return problem
-        if not valid and error["code"] != INVALID_PARAMS_CODE:
+        if not valid and error["code"] != INVALID_PARAMS_CODE and not credentials_refused_first(method, params, error):
             return f"error.code: received {error['code']} for params outside the schema; documented -32602 (I-05)"
         if valid and error["data"]["status"] not in pulse_checks.SEMANTIC_REFUSALS | {pulse_checks.CREDENTIAL_REFUSAL}:
             return f"error: received {error!r:.300} for schema-valid params; documented a result (I-180)"
@@ -127,13 +135,14 @@ def authorised_ws(ws_client, pulse_env):
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 @pytest.mark.parametrize(("path", "verb", "method"), OPERATIONS, ids=[m for _, _, m in OPERATIONS])
+@pytest.mark.interpretation("I-05", "I-180", "I-405")
 def test_ws_method_answers_as_documented(path, verb, method, mode, authorised_ws, market, pulse_env, pacer, tracker):
     """Doc: every method replies `result` (its documented model) or a JSON-RPC error; invalid params are -32602."""
     operation = ws_schema()[path][verb.upper()]
     budget = max(2, int(EXAMPLES_PER_OPERATION[profile_name(pulse_env)] * WS_EXAMPLES_FRACTION))
     sent = iter(range(10**9))
 
-    @settings(max_examples=budget, deadline=None, database=DirectoryBasedExampleDatabase(DATABASE_DIR / pulse_env.name),
+    @settings(max_examples=budget, deadline=None, database=ReplayOnceDatabase(DATABASE_DIR / pulse_env.name),
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case):

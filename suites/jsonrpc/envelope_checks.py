@@ -4,6 +4,7 @@ import json
 import queue
 import time
 
+from harness.checks import STRICT, CheckFailure, Fail, check
 from harness.errors import GatewayUnreachable
 from harness.ws import WsClient
 
@@ -12,61 +13,95 @@ JSONRPC_CODES = {"parse_error": -32700, "invalid_request": -32600, "method_not_f
 COMMON_CODES = range(1, 14)  # return_codes.CommonCodes (I-04)
 
 
+@check(clause="JSON-RPC 2.0: every reply carries \"jsonrpc\": \"2.0\"")
 def jsonrpc_is_2_0(reply: dict) -> None:
-    assert reply.get("jsonrpc") == "2.0", (
-        f"jsonrpc: received {reply.get('jsonrpc')!r}; documented \"2.0\" (JSON-RPC 2.0)\nreply: {reply}")
+    if reply.get("jsonrpc") != "2.0":
+        raise Fail(repr(reply.get("jsonrpc")), '"2.0"', f"reply: {reply}")
 
 
+@check(clause="JSON-RPC 2.0: the reply's id is the request's id")
 def id_is_echoed(reply: dict, sent_id: object) -> None:
     received = reply.get("id", "<missing>")
-    assert received == sent_id and type(received) is type(sent_id), (
-        f"id: received {received!r} ({type(received).__name__}); documented the request's id {sent_id!r} "
-        f"({type(sent_id).__name__}) echoed unchanged\nreply: {reply}")
+    if received != sent_id or type(received) is not type(sent_id):
+        raise Fail(f"{received!r} ({type(received).__name__})",
+                   f"the request's id {sent_id!r} ({type(sent_id).__name__}) echoed unchanged", f"reply: {reply}")
 
 
+@check(clause="JSON-RPC 2.0: a reply carries exactly one of result and error")
 def exactly_one_of_result_and_error(reply: dict) -> None:
     present = [key for key in ("result", "error") if key in reply]
-    assert len(present) == 1, (
-        f"reply members: received {sorted(reply)}; documented exactly one of 'result' and 'error'\nreply: {reply}")
+    if len(present) != 1:
+        raise Fail(f"members {sorted(reply)}", "exactly one of 'result' and 'error'", f"reply: {reply}")
 
 
+@check(clause="JSON-RPC 2.0: error {code: integer, message: string, data}; data read as {reason, status} (I-05)")
 def error_object_is_documented(reply: dict) -> dict:
-    """I-05: {"code": int, "message": str, "data": {"reason": str, "status": CommonCodes}}."""
+    """JSON-RPC 2.0 (strict): an error object with an integer code and a message. I-05 (non-strict): data is
+    {"reason": str, "status": CommonCodes}; a null data, as real Deribit payloads carry, is I-402 (informational)."""
     error = reply.get("error")
-    assert isinstance(error, dict), (
-        f"error: received {error!r} (reply members {sorted(reply)}); documented a JSON-RPC error object for a "
-        f"refused request\nreply: {reply}")
-    assert isinstance(error.get("code"), int) and not isinstance(error.get("code"), bool), (
-        f"error.code: received {error.get('code')!r}; documented an integer")
-    assert isinstance(error.get("message"), str) and error["message"], (
-        f"error.message: received {error.get('message')!r}; documented a non-empty string")
+    if not isinstance(error, dict):
+        raise Fail(f"{error!r} (reply members {sorted(reply)})", "a JSON-RPC error object for a refused request",
+                   f"reply: {reply}")
+    code = error.get("code")
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise Fail(f"error.code {code!r}", "an integer")
+    if not isinstance(error.get("message"), str) or not error["message"]:
+        raise Fail(f"error.message {error.get('message')!r}", "a non-empty string")
     data = error.get("data")
-    assert isinstance(data, dict) and isinstance(data.get("reason"), str), (
-        f"error.data: received {data!r}; I-05 reads {{'reason': str, 'status': CommonCodes}}")
-    assert data.get("status") in COMMON_CODES, (
-        f"error.data.status: received {data.get('status')!r}; documented return_codes.CommonCodes 1..13")
+    if "data" in error and data is None:
+        raise Fail(f"error.data {data!r}", "{'reason': str, 'status': CommonCodes} (I-05; Deribit may send null)",
+                   interpretation="I-402", informational=True)
+    if not isinstance(data, dict) or not isinstance(data.get("reason"), str):
+        raise Fail(f"error.data {data!r}", "{'reason': str, 'status': CommonCodes}", interpretation="I-05")
+    if data.get("status") not in COMMON_CODES:
+        raise Fail(f"error.data.status {data.get('status')!r}", "return_codes.CommonCodes 1..13", interpretation="I-05")
     return error
+
+
+@check(clause="JSON-RPC 2.0: error codes (-32700, -32600, -32601, -32602)")
+def error_code_is(reply: dict, name: str) -> None:
+    if reply["error"]["code"] != JSONRPC_CODES[name]:
+        raise Fail(reply["error"]["code"], f"{JSONRPC_CODES[name]} ({name})", f"reply: {reply}")
+
+
+@check(clause="JSON-RPC 2.0: id null when the request's id cannot be read")
+def id_is_null(reply: dict) -> None:
+    if reply.get("id", "<missing>") is not None:
+        raise Fail(repr(reply.get("id", "<missing>")), "null", f"reply: {reply}")
 
 
 def is_error_reply(reply: dict, name: str, sent_id: object = None, *, id_may_be_null: bool = False) -> dict:
-    """A complete JSON-RPC error reply with the JSON-RPC 2.0 code for ``name``."""
+    """A complete JSON-RPC error reply with the JSON-RPC 2.0 code for ``name``. A failure of the error data's
+    shape (a reading: I-05, I-402) is raised only after the strict parts (code, id) have been checked."""
     jsonrpc_is_2_0(reply)
     exactly_one_of_result_and_error(reply)
-    error = error_object_is_documented(reply)
-    assert error["code"] == JSONRPC_CODES[name], (
-        f"error.code: received {error['code']}; documented {JSONRPC_CODES[name]} ({name}, JSON-RPC 2.0)\nreply: {reply}")
+    reading_failure = None
+    try:
+        error_object_is_documented(reply)
+    except CheckFailure as failure:
+        if failure.grade_hint == STRICT:
+            raise
+        reading_failure = failure
+    error_code_is(reply, name)
     if sent_id is None:
-        assert reply.get("id", "<missing>") is None, (
-            f"id: received {reply.get('id', '<missing>')!r}; documented null when the id cannot be read")
+        id_is_null(reply)
     elif not (id_may_be_null and reply.get("id", "<missing>") is None):
         id_is_echoed(reply, sent_id)
-    return error
+    if reading_failure is not None:
+        raise reading_failure
+    return reply["error"]
+
+
+@check(clause="JSON-RPC 2.0: a successful request is answered with a result")
+def has_result(reply: dict) -> None:
+    if "result" not in reply:
+        raise Fail(f"an error {reply.get('error')!r}", "a result", f"reply: {reply}")
 
 
 def is_result_reply(reply: dict, sent_id: object) -> object:
     jsonrpc_is_2_0(reply)
     exactly_one_of_result_and_error(reply)
-    assert "result" in reply, f"received an error; documented a result\nreply: {reply}"
+    has_result(reply)
     id_is_echoed(reply, sent_id)
     return reply["result"]
 
@@ -107,11 +142,12 @@ def request_text(request_id: object, method: str, params: dict | None = None, **
     return json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}} | members)
 
 
+@check(clause="JSON-RPC 2.0: a refused request is answered with an error; the connection stays usable")
 def connection_still_serves(ws: WsClient) -> None:
     """After a refused frame the connection stays open and answers the next request."""
     try:
         reply = ws.request("public/test", {}, timeout=5)
     except GatewayUnreachable as exc:
-        raise AssertionError(f"after a refused frame the connection no longer answers ({exc}); documented: an error "
-                             f"reply and the connection stays usable (JSON-RPC 2.0)") from None
-    assert "result" in reply, f"public/test after a refused frame: received {reply}; documented a result"
+        raise Fail(f"no answer after a refused frame ({exc})", "the connection answers the next request") from None
+    if "result" not in reply:
+        raise Fail(f"public/test after a refused frame: {reply}", "a result")

@@ -9,7 +9,7 @@ import pytest
 from harness.trades import currency_of
 from harness.wire_checks import shape_of
 
-pytestmark = [pytest.mark.market_data, pytest.mark.interpretation("I-01"), pytest.mark.check("parity")]
+pytestmark = [pytest.mark.market_data, pytest.mark.check("parity")]
 
 PARAMS = {
     "private/get_instruments": lambda env: {"currency": currency_of(env)},
@@ -23,6 +23,7 @@ PARAMS = {
 
 
 @pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.doc("Market Data", m)) for m in sorted(PARAMS)])
+@pytest.mark.interpretation("I-01")
 def test_same_shape_over_both_transports(method, pulse, pulse_env, own_trades):
     """Doc: the same method and model are documented once for both interfaces."""
     own_trades(1)  # so trade lists are not empty
@@ -34,6 +35,7 @@ def test_same_shape_over_both_transports(method, pulse, pulse_env, own_trades):
 
 
 @pytest.mark.doc("Market Data", "private/get_tradingview_chart_data")
+@pytest.mark.interpretation("I-01")
 def test_chart_data_same_shape_over_both_transports(pulse, pulse_env, own_trades):
     """Doc: private/get_tradingview_chart_data is documented once for both interfaces."""
     trade = own_trades(1)[0]

@@ -7,7 +7,7 @@ from suites.far_from_market import far_prices
 from suites.session.cod_checks import cancelled_on_disconnect, still_open, survives_disconnect
 from suites.subscriptions.channel_checks import far_limit
 
-pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.interpretation("I-08", "I-134")]
+pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session]
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +23,7 @@ def cod_state(api) -> bool:
 
 
 @pytest.mark.doc("Trading", "private/get_cancel_on_disconnect")
+@pytest.mark.interpretation("I-08", "I-134")
 def test_enable_disable_and_get(pulse):
     """Doc: "This method enables/disables cancel on disconnect for the current session."; get_cancel_on_disconnect
     "returns the current state of cancel on disconnect for the current session" ("200 OK true/false boolean")."""
@@ -35,6 +36,7 @@ def test_enable_disable_and_get(pulse):
 
 
 @pytest.mark.doc("Trading", "private/get_cancel_on_disconnect")
+@pytest.mark.interpretation("I-08", "I-134")
 def test_state_belongs_to_the_connection(pulse):
     """Doc: "for the current session" - enabling on one connection leaves another connection's state alone."""
     first, second = pulse("maker", "ws"), pulse("maker", "ws")
@@ -43,6 +45,7 @@ def test_state_belongs_to_the_connection(pulse):
 
 
 @pytest.mark.doc("Trading", "private/enable_cancel_on_disconnect")
+@pytest.mark.interpretation("I-08", "I-134")
 def test_disconnect_cancels_exactly_that_connections_orders(pulse, pulse_env):
     """Doc: "enables cancel on disconnect for the current session"; I-08: over WS it acts on the connection -
     its orders are cancelled with cancel_reason cancel_on_disconnect; orders of another connection and of HTTP
@@ -61,6 +64,7 @@ def test_disconnect_cancels_exactly_that_connections_orders(pulse, pulse_env):
 
 
 @pytest.mark.doc("Trading", "private/disable_cancel_on_disconnect")
+@pytest.mark.interpretation("I-08", "I-134")
 def test_disabled_cod_leaves_orders_after_disconnect(pulse, pulse_env):
     """Doc: "disables cancel on disconnect for the current session" - then a disconnect cancels nothing."""
     ws_api, http = pulse("maker", "ws"), pulse("maker")

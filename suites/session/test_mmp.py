@@ -9,7 +9,7 @@ from suites.far_from_market import far_prices
 from suites.mmp_flow import FROZEN_TIME_S, breach_mmp, mmp_config, quote, switch_mmp_off
 from suites.session.cod_checks import order_state
 
-pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.interpretation("I-42", "I-80", "I-135")]
+pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session]
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ def maker(pulse, pulse_env):
 
 
 @pytest.mark.doc("Trading", "private/get_mmp_config")
+@pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_set_then_get_returns_the_config(maker, pulse_env):
     """Doc: set_mmp_config and get_mmp_config both answer models.SetMMPConfig {frozen_time, index_name, interval,
     quantity_limit}; I-80: the result echoes the stored config."""
@@ -31,6 +32,7 @@ def test_set_then_get_returns_the_config(maker, pulse_env):
 
 @pytest.mark.local_only
 @pytest.mark.doc("Trading", "private/set_mmp_config")
+@pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_breach_cancels_the_mmp_orders_only(maker, pulse, pulse_env):
     """I-42: trades on mmp orders reaching quantity_limit within interval cancel every open mmp order of the index
     with cancel_reason mmp_trigger; orders without mmp stay."""
@@ -47,6 +49,7 @@ def test_breach_cancels_the_mmp_orders_only(maker, pulse, pulse_env):
 
 @pytest.mark.local_only
 @pytest.mark.doc("Trading", "private/set_mmp_config")
+@pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_quoting_stays_frozen_until_frozen_time_has_passed(maker, pulse, control, tokens, pulse_env):
     """I-42: after a breach new mmp orders are rejected until frozen_until (frozen_time seconds later); then
     quoting resumes. Orders without mmp are not frozen."""
@@ -66,6 +69,7 @@ def test_quoting_stays_frozen_until_frozen_time_has_passed(maker, pulse, control
 
 @pytest.mark.local_only
 @pytest.mark.doc("Trading", "private/set_mmp_config")
+@pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_set_mmp_config_resets_a_freeze(maker, pulse, pulse_env):
     """Doc: "Set config for MMP - triggers MMP reset": setting the config again lifts the freeze at once."""
     breach_mmp(maker, pulse("taker"), pulse_env)

@@ -6,6 +6,7 @@ Channel payloads are checked against the spec (`spec/asyncapi.yaml` messages, vi
 import math
 import time
 
+from harness.checks import Fail, check
 from harness.schema import assert_conforms, notification_schema
 from harness.ws import WsClient
 from suites.clock import advance_clock
@@ -39,26 +40,31 @@ def notification_conforms(channel: str, data: object) -> None:
     assert_conforms(notification_schema(channel), data, f"notification on {channel}")
 
 
+@check(clause="public/subscribe, private/subscribe: 200 OK ok string", interpretation="I-07")
 def subscribe_is_ok(ws: WsClient, method: str, channels: list[str]) -> None:
     """Doc: subscribe "200 OK ok string"; I-07 reads the result as the string "ok"."""
     result = ws.call(method, {"channels": channels})
-    assert result == "ok", f"{method} {channels}: received {result!r}; documented \"ok\" (I-07)"
+    if result != "ok":
+        raise Fail(f"{method} {channels}: {result!r}", '"ok"')
 
 
+@check(clause="unsubscribe_all: 200 OK Message connection.Message", interpretation="I-07")
 def unsubscribe_all_is_ok(ws: WsClient, method: str) -> None:
     """Doc: unsubscribe_all "200 OK Message connection.Message", example {"description":"ok",...,"status":200}."""
     result = ws.call(method, {})
-    assert result == OK_MESSAGE, f"{method}: received {result!r}; documented {OK_MESSAGE} (I-07)"
+    if result != OK_MESSAGE:
+        raise Fail(f"{method}: {result!r}", OK_MESSAGE)
 
 
+@check(clause="subscriptions: notifications arrive only on subscribed channels")
 def nothing_arrives(ws: WsClient, channels: str | list[str], seconds: float = QUIET_SECONDS, why: str = "") -> None:
     """Watch ``channels`` for ``seconds`` (together): no notification may arrive."""
     channels = [channels] if isinstance(channels, str) else channels
     time.sleep(seconds)
     for channel in channels:
         received = ws.drain(channel)
-        assert not received, (
-            f"{channel}: received {len(received)} notification(s) {received[:2]}; documented none {why}")
+        if received:
+            raise Fail(f"{channel}: {len(received)} notification(s) {received[:2]}", f"none {why}".strip())
 
 
 # ---------------------------------------------------------------------------------------------- book replica
@@ -71,6 +77,8 @@ class BookReplica:
         self.asks: dict[float, float] = {}
         self.change_id: int | None = None
 
+    @check(clause="book.{instrument_name}.{interval}: a snapshot, then changes chained by prev_change_id",
+           interpretation="I-45")
     def apply(self, data: dict) -> None:
         notification_conforms(self.channel, data)
         if self.change_id is None:
@@ -89,6 +97,8 @@ class BookReplica:
                 self._apply_level(side, action, price, amount)
         self.change_id = data["change_id"]
 
+    @check(clause="book.{instrument_name}.{interval}: [action, price, amount] levels (new, change, delete)",
+           interpretation="I-18")
     def _apply_level(self, side: dict, action: str, price: float, amount: float) -> None:
         if action == "delete":
             assert price in side, f"{self.channel}: 'delete' of {price}, a level the book does not have"
@@ -164,12 +174,14 @@ def subscribed_account(pulse, env, families: tuple[str, ...], account: str = "ma
     return api
 
 
+@check(clause="user.orders, user.trades, user.changes: the same order/trade model as the RPC results")
 def agrees(what: str, received: dict, documented: dict, fields: tuple[str, ...]) -> None:
     """A notification and an RPC result describe the same object: every field they both carry is equal."""
     differing = {f: (received.get(f), documented.get(f)) for f in fields
                  if (f in received or f in documented) and received.get(f) != documented.get(f)}
-    assert not differing, "; ".join(f"{what} {f}: received {r!r}; the RPC result says {d!r}"
-                                    for f, (r, d) in differing.items())
+    if differing:
+        raise Fail("; ".join(f"{what} {f} {r!r}" for f, (r, d) in differing.items()),
+                   "; ".join(f"{f} {d!r} (the RPC result)" for f, (r, d) in differing.items()))
 
 
 def notifications_for_order(ws: WsClient, channel: str, order_id: str, count: int, timeout: float = 5.0) -> list:

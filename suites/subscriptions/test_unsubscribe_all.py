@@ -11,10 +11,11 @@ from suites.subscriptions.channel_checks import (
     unsubscribe_all_is_ok,
 )
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.subscriptions, pytest.mark.interpretation("I-07")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.subscriptions]
 
 
 @pytest.mark.doc("Subscription management", "public/unsubscribe_all")
+@pytest.mark.interpretation("I-07")
 def test_public_unsubscribe_all_stops_every_public_channel(pulse, ws_client, pulse_env):
     """Doc: "Unsubscribe from all the channels subscribed so far."; result connection.Message
     {"description":"ok","response":null,"status":200}."""
@@ -29,6 +30,7 @@ def test_public_unsubscribe_all_stops_every_public_channel(pulse, ws_client, pul
 
 
 @pytest.mark.doc("Subscription management", "private/unsubscribe_all")
+@pytest.mark.interpretation("I-07")
 def test_private_unsubscribe_all_stops_every_channel(pulse, pulse_env):
     """Doc: "Unsubscribe from all the channels subscribed so far." - the private and the public ones."""
     channels = channels_for(pulse_env)
@@ -45,6 +47,7 @@ def test_private_unsubscribe_all_stops_every_channel(pulse, pulse_env):
 
 
 @pytest.mark.doc("Subscription management", "public/subscribe")
+@pytest.mark.interpretation("I-07")
 def test_subscribing_again_after_unsubscribe_all_works(ws_client, pulse_env):
     """After unsubscribe_all the connection can subscribe again and gets a fresh snapshot (I-45)."""
     channel = channels_for(pulse_env)["book"]

@@ -9,7 +9,7 @@ import pytest
 from strategies.orders import FILL_CONDITIONS, LINKED_ORDER_TYPES
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy"), pytest.mark.interpretation("I-38")]
+pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
 
 def primary_with_two_secondaries(driver, linked_order_type: str, condition: str | None, contracts: int = 4):
@@ -30,6 +30,7 @@ def primary_with_two_secondaries(driver, linked_order_type: str, condition: str 
 
 @pytest.mark.parametrize("condition", FILL_CONDITIONS)
 @pytest.mark.parametrize("linked_order_type", LINKED_ORDER_TYPES)
+@pytest.mark.interpretation("I-38")
 def test_secondaries_wait_as_drafts_then_activate_per_fill_condition(driver, linked_order_type, condition):
     """Secondaries are ``untriggered`` drafts until the primary fills; then first_hit activates them in full,
     complete_fill only once the primary is filled, incremental in proportion (I-38)."""
@@ -60,6 +61,7 @@ def test_secondaries_wait_as_drafts_then_activate_per_fill_condition(driver, lin
     driver.check_open_orders("taker")
 
 
+@pytest.mark.interpretation("I-38")
 def test_oco_sibling_is_cancelled_when_one_leg_fills(driver):
     """I-38: in one_triggers_one_cancels_other the first execution of one secondary cancels the other."""
     primary, (take_profit, stop_loss) = primary_with_two_secondaries(driver, "one_triggers_one_cancels_other", None)
@@ -72,6 +74,7 @@ def test_oco_sibling_is_cancelled_when_one_leg_fills(driver):
     assert sibling.get("cancel_reason") == "oco_other_closed"
 
 
+@pytest.mark.interpretation("I-38")
 def test_oto_secondaries_are_independent(driver):
     """one_triggers_other: a secondary's fill leaves its siblings alone."""
     primary, (take_profit, stop_loss) = primary_with_two_secondaries(driver, "one_triggers_other", None)
@@ -81,6 +84,7 @@ def test_oto_secondaries_are_independent(driver):
     assert driver.check_order_state(stop_loss)["order_state"] == "untriggered"
 
 
+@pytest.mark.interpretation("I-38")
 def test_cancelling_the_primary_cancels_its_draft_secondaries(driver):
     """I-38: the primary cancelled before activation: its draft secondaries end ``oto_primary_closed``."""
     primary, secondaries = primary_with_two_secondaries(driver, "one_triggers_other", None)
@@ -94,6 +98,7 @@ def test_cancelling_the_primary_cancels_its_draft_secondaries(driver):
 
 @pytest.mark.local_only
 @pytest.mark.parametrize("linked_order_type", LINKED_ORDER_TYPES)
+@pytest.mark.interpretation("I-38")
 def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driver, control, pulse_env,
                                                                          linked_order_type):
     """I-38 with I-25/I-37: a stop_limit primary stays ``untriggered`` and its secondaries stay drafts until the

@@ -4,9 +4,10 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/edit"), pytest.mark.interpretation("I-31")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/edit")]
 
 
+@pytest.mark.interpretation("I-31")
 def test_edit_sets_replaced_and_the_new_amount_and_price(driver):
     """Doc: models.Edit amount, price: the edited order carries them, and ``replaced`` "Replaced" is true."""
     order = limit(driver, "taker", "buy", 1, -4)
@@ -17,6 +18,7 @@ def test_edit_sets_replaced_and_the_new_amount_and_price(driver):
     driver.check_order_state(order)
 
 
+@pytest.mark.interpretation("I-31")
 def test_edit_to_a_crossing_price_trades(driver):
     """An edit that moves a buy onto the best ask trades at once; the edit response carries the trades."""
     limit(driver, "maker", "sell", 1, 1)
@@ -25,6 +27,7 @@ def test_edit_to_a_crossing_price_trades(driver):
     assert len(driver.last_result["trades"]) == 1 and driver.last_result["order"]["order_state"] == "filled"
 
 
+@pytest.mark.interpretation("I-31")
 def test_edit_of_a_filled_order_is_refused(driver):
     """Only open orders can be edited (I-31): a filled order answers not_open_order."""
     resting = limit(driver, "maker", "sell", 1, 1)
@@ -32,6 +35,7 @@ def test_edit_of_a_filled_order_is_refused(driver):
     driver.edit("maker", resting, driver.band.amount(2))  # the model predicts the refusal
 
 
+@pytest.mark.interpretation("I-31")
 def test_a_price_change_loses_time_priority(driver):
     """I-31: a price change (even back to the same level later) puts the order behind the others there."""
     first = limit(driver, "maker", "sell", 1, 2)
@@ -43,6 +47,7 @@ def test_a_price_change_loses_time_priority(driver):
     assert driver.check_order_state(first)["order_state"] == "open"
 
 
+@pytest.mark.interpretation("I-31")
 def test_edit_amount_not_above_filled_amount_is_refused(driver):
     """I-31: the new amount must exceed filled_amount."""
     resting = limit(driver, "maker", "sell", 3, 1)

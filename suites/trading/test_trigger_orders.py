@@ -8,7 +8,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy"), pytest.mark.interpretation("I-25", "I-37")]
+pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
 # (order type, direction, where the trigger sits relative to the index: +1 above, -1 below)
 FIRES_ON_A_RISE = [("stop_limit", "buy", 1), ("take_limit", "sell", 1)]
@@ -22,6 +22,7 @@ def trigger_order(driver, order_type: str, direction: str, trigger_price: float,
 
 
 @pytest.mark.parametrize("order_type,direction,side", FIRES_ON_A_RISE + FIRES_ON_A_FALL)
+@pytest.mark.interpretation("I-25", "I-37")
 def test_trigger_order_waits_untriggered(driver, order_type, direction, side):
     """A trigger order whose price the index has not reached is ``untriggered`` (types.OrderStatus)."""
     trigger_order(driver, order_type, direction, driver.band.index_trigger(side))
@@ -31,6 +32,7 @@ def test_trigger_order_waits_untriggered(driver, order_type, direction, side):
 
 @pytest.mark.local_only
 @pytest.mark.parametrize("order_type,direction,side", FIRES_ON_A_RISE + FIRES_ON_A_FALL)
+@pytest.mark.interpretation("I-25", "I-37")
 def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_env, order_type, direction, side):
     """I-37: stop buy / take sell fire when the index rises to the trigger, stop sell / take buy when it falls."""
     index = driver.band.index_price
@@ -47,6 +49,7 @@ def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_
 
 
 @pytest.mark.local_only
+@pytest.mark.interpretation("I-25", "I-37")
 def test_last_price_stop_fires_on_a_trade_and_then_trades(driver):
     """I-37: a stop buy on last_price fires when a trade prints at or above its trigger, then fills as a limit."""
     stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),

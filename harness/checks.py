@@ -1,0 +1,129 @@
+"""Named checks and the one grading rule: what a failed case means for the regression gate.
+
+A check is a small function named after what it checks. ``@check(clause=...)`` makes its failure a
+``CheckFailure`` that names the check, the doc clause, the register entry it rests on (if any), what was received
+and what is documented. ``grade`` turns a failure (or a pytest report) into strict / non-strict / informational /
+flaky; conftest.py (the report's grade) and harness/outcomes.py (the gate and matrix) both call it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+STRICT, NON_STRICT, INFORMATIONAL, FLAKY = "strict", "non-strict", "informational", "flaky"
+GRADES = (STRICT, NON_STRICT, INFORMATIONAL, FLAKY)
+
+
+class CheckFailure(AssertionError):
+    """A named check failed. ``grade_hint`` is what the check alone says (see ``grade``)."""
+
+    def __init__(self, check: str, clause: str, received: Any, documented: Any, *,
+                 interpretation: str | None = None, informational: bool = False, detail: str = "") -> None:
+        self.check, self.clause, self.interpretation = check, clause, interpretation
+        self.received, self.documented, self.detail = received, documented, detail
+        self.grade_hint = INFORMATIONAL if informational else NON_STRICT if interpretation else STRICT
+        super().__init__(self.text())
+
+    def text(self) -> str:
+        clause = f"{self.clause} ({self.interpretation})" if self.interpretation else self.clause
+        lines = [f"check {self.check} failed", f"clause: {clause}", f"received: {self.received}",
+                 f"documented: {self.documented}"]
+        return "\n".join(lines + ([self.detail] if self.detail else []))
+
+
+class Fail(Exception):
+    """Raised inside a ``@check`` function: what was received and what is documented (the decorator adds the rest).
+
+    An ``interpretation`` given here overrides the decorator's (one check may rest on a reading only for some
+    of the rules it checks, e.g. a schema rule listed in spec/audit.toml)."""
+
+    def __init__(self, received: Any, documented: Any, detail: str = "", *, interpretation: str | None = None,
+                 informational: bool | None = None) -> None:
+        super().__init__(received, documented)
+        self.received, self.documented, self.detail = received, documented, detail
+        self.interpretation, self.informational = interpretation, informational
+
+
+def check(clause: str, interpretation: str | None = None, informational: bool = False) -> Callable:
+    """Decorate a check function; inside it ``raise Fail(received, documented)`` (or a plain assert)."""
+
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except CheckFailure:
+                raise  # a nested named check keeps its own name and grade
+            except Fail as failure:
+                raise CheckFailure(function.__name__, clause, failure.received, failure.documented,
+                                   interpretation=failure.interpretation or interpretation,
+                                   informational=informational if failure.informational is None
+                                   else failure.informational, detail=failure.detail) from None
+            except AssertionError as failure:
+                raise CheckFailure(function.__name__, clause, str(failure), clause, interpretation=interpretation,
+                                   informational=informational) from None
+        run.clause, run.interpretation, run.informational = clause, interpretation, informational
+        return run
+
+    return decorate
+
+
+def find_check_failure(exc: BaseException | None) -> CheckFailure | None:
+    """The CheckFailure behind ``exc`` (hypothesis and schemathesis may wrap or chain it)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, CheckFailure):
+            return exc
+        for inner in getattr(exc, "exceptions", ()) or ():  # ExceptionGroup (several hypothesis failures)
+            found = find_check_failure(inner)
+            if found:
+                return found
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def grade(failure: BaseException | None = None, *, case_interpretations: tuple[str, ...] | list[str] = (),
+          flaky: bool = False) -> str:
+    """The grade of a failed case.
+
+    - it passed when retried: ``flaky``;
+    - a CheckFailure: its own hint (with an interpretation: non-strict; informational: informational), except that
+      an informational check stays informational and a strict one becomes non-strict when the case itself (its
+      function or param, never its module) carries ``interpretation(...)``;
+    - any other failure (plain assert, error): strict, or non-strict when the case carries ``interpretation``.
+
+    ``failure`` may also be a pytest report with ``pulse`` data (see harness.outcomes): its stored grade is used.
+    """
+    if flaky:
+        return FLAKY
+    data = getattr(failure, "pulse", None)
+    if isinstance(data, dict):  # a pytest TestReport: the grade computed on the worker
+        return data.get("grade") or (NON_STRICT if data.get("case_interpretations") else STRICT)
+    found = find_check_failure(failure) if isinstance(failure, BaseException) else None
+    if found is not None:
+        if found.grade_hint == STRICT and case_interpretations:
+            return NON_STRICT
+        return found.grade_hint
+    return NON_STRICT if case_interpretations else STRICT
+
+
+def interpretation_of(failure: BaseException | None, case_interpretations=()) -> list[str]:
+    """The register ids a failure rests on (the check's own, else the case's)."""
+    found = find_check_failure(failure) if isinstance(failure, BaseException) else None
+    if found is not None and found.interpretation:
+        return [found.interpretation]
+    return list(case_interpretations)
+
+
+def case_interpretations(item) -> list[str]:
+    """``interpretation(...)`` markers on the test function or its param only: a module-level ``pytestmark`` one
+    does not count (a module mixes cases that rest on a reading with cases that do not)."""
+    own = getattr(item, "own_markers", [])  # the function's marks and its param's (pytest.param marks)
+    found = []
+    for marker in own:
+        if marker.name == "interpretation":
+            found += [i for i in marker.args if i not in found]
+    return found
