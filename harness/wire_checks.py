@@ -6,6 +6,25 @@
 import itertools
 
 MS_EPOCH_FLOOR = 10 ** 12  # 2001-09-09 in milliseconds; any seconds value of this century is below it
+OK_MESSAGE = {"description": "ok", "response": None, "status": 200}  # the doc's connection.Message example
+
+
+def is_ok_message(result: object) -> bool:
+    """The documented ok connection.Message; undocumented extra members are allowed (I-301)."""
+    return isinstance(result, dict) and all(result.get(key, "absent") == value for key, value in OK_MESSAGE.items())
+
+
+def funding_period_ms(payments: object, default: int) -> int:
+    """The funding period a gateway uses, read from its FundingPaymentArray ranges (range_end - range_start); the
+    doc fixes no period (I-300): hourly, 8-hourly and others are all correct."""
+    spans = [p["range_end"] - p["range_start"] for p in payments or [] if isinstance(p, dict)
+             and is_integer(p.get("range_start")) and is_integer(p.get("range_end")) and p["range_end"] > p["range_start"]]
+    return max(spans, default=default)
+
+
+def echoes(result: object, sent: dict) -> bool:
+    """A result that carries every sent member with the sent value (extra members allowed, I-301)."""
+    return isinstance(result, dict) and all(result.get(key, "absent") == value for key, value in sent.items())
 
 
 def is_number(value: object) -> bool:

@@ -9,7 +9,7 @@ from harness.errors import GatewayUnreachable
 from harness.ws import WsClient
 
 JSONRPC_CODES = {"parse_error": -32700, "invalid_request": -32600, "method_not_found": -32601,
-                 "invalid_params": -32602}
+                 "invalid_params": -32602, "too_many_requests": 10028}
 COMMON_CODES = range(1, 14)  # return_codes.CommonCodes (I-04)
 
 

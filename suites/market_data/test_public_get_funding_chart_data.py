@@ -3,7 +3,7 @@
 import pytest
 
 from harness.schema import assert_conforms, result_schema
-from harness.wire_checks import is_ms_timestamp, is_number
+from harness.wire_checks import funding_period_ms, is_ms_timestamp, is_number
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_funding_chart_data")]
 
@@ -42,7 +42,8 @@ def test_length_bounds_the_period(pulse, transport, pulse_env, length):
     api = pulse("maker", transport)
     now = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)["timestamp"]
     result = funding_chart(api, pulse_env.test_instrument, length)
-    oldest_allowed = now - LENGTH_MS[length] - HOUR_MS  # one funding period of slack at the start
+    period = funding_period_ms(result.get("funding_payments"), HOUR_MS)
+    oldest_allowed = now - LENGTH_MS[length] - period  # one funding period of slack at the start (I-300)
     too_old = [p["timestamp"] for p in result["funding_prices"] if p["timestamp"] < oldest_allowed]
     assert not too_old, (f"length={length}: received funding prices from {too_old[:3]}...; documented the last "
                          f"{length} before {now}")

@@ -4,6 +4,7 @@
 import pytest
 
 from harness.errors import PulseCallError
+from harness.wire_checks import echoes
 from suites.clock import advance_clock
 from suites.far_from_market import far_prices
 from suites.mmp_flow import FROZEN_TIME_S, breach_mmp, mmp_config, quote, switch_mmp_off
@@ -25,9 +26,10 @@ def test_set_then_get_returns_the_config(maker, pulse_env):
     """Doc: set_mmp_config and get_mmp_config both answer models.SetMMPConfig {frozen_time, index_name, interval,
     quantity_limit}; I-80: the result echoes the stored config."""
     config = mmp_config(pulse_env)
-    assert maker.call("private/set_mmp_config", **config) == config, "set_mmp_config: the result is not the config"
+    result = maker.call("private/set_mmp_config", **config)
+    assert echoes(result, config), f"set_mmp_config: received {result}; documented the config just set {config}"
     got = maker.call("private/get_mmp_config", index_name=pulse_env.index_name)
-    assert got == config, f"get_mmp_config: received {got}; documented the config just set {config}"
+    assert echoes(got, config), f"get_mmp_config: received {got}; documented the config just set {config}"
 
 
 @pytest.mark.local_only

@@ -2,12 +2,12 @@
 
 import pytest
 
+from harness.wire_checks import OK_MESSAGE, is_ok_message
 from suites.clock import advance_clock
 
 pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.doc("Market Data", "public/disable_heartbeat"),
               pytest.mark.interpretation("I-07", "I-43", "I-133")]
 
-OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
 
 
 def test_result_is_the_ok_message(ws_client):
@@ -15,13 +15,13 @@ def test_result_is_the_ok_message(ws_client):
     ws = ws_client()
     ws.call("public/set_heartbeat", {"interval": 10})
     result = ws.call("public/disable_heartbeat", {})
-    assert result == OK_MESSAGE, f"disable_heartbeat: received {result!r}; documented {OK_MESSAGE}"
+    assert is_ok_message(result), f"disable_heartbeat: received {result!r}; documented {OK_MESSAGE}"
 
 
 def test_without_a_heartbeat_is_still_ok(ws_client):
     """Disabling a heartbeat that was never set is harmless: the same ok Message."""
     result = ws_client().call("public/disable_heartbeat", {})
-    assert result == OK_MESSAGE, f"disable_heartbeat: received {result!r}; documented {OK_MESSAGE}"
+    assert is_ok_message(result), f"disable_heartbeat: received {result!r}; documented {OK_MESSAGE}"
 
 
 @pytest.mark.local_only

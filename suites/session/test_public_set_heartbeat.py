@@ -6,12 +6,12 @@ import time
 import pytest
 
 from harness.errors import PulseCallError
+from harness.wire_checks import OK_MESSAGE, is_ok_message
 from suites.clock import advance_clock
 
 pytestmark = [pytest.mark.check("semantics", "negative"), pytest.mark.session, pytest.mark.doc("Market Data", "public/set_heartbeat"),
               pytest.mark.interpretation("I-43", "I-133")]
 
-OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
 INTERVAL_S = 10
 ACCEPTED_INTERVALS = [10, 11, 60, 3600]  # I-43: 10..3600 seconds
 REFUSED_INTERVALS = [0, 9, 3601, -10, 10.5, "30", None]
@@ -23,7 +23,7 @@ PERIODS_BEFORE_CLOSE = 4  # I-43: a test_request unanswered for one more interva
 def test_interval_within_bounds_is_ok(ws_client, interval):
     """Doc: "interval query integer true Interval in seconds"; result connection.Message ok (I-07)."""
     result = ws_client().call("public/set_heartbeat", {"interval": interval})
-    assert result == OK_MESSAGE, f"set_heartbeat({interval}): received {result!r}; documented {OK_MESSAGE}"
+    assert is_ok_message(result), f"set_heartbeat({interval}): received {result!r}; documented {OK_MESSAGE}"
 
 
 @pytest.mark.parametrize("interval", REFUSED_INTERVALS, ids=repr)

@@ -8,11 +8,11 @@ import time
 
 from harness.checks import Fail, check
 from harness.schema import assert_conforms, notification_schema
+from harness.wire_checks import OK_MESSAGE, is_ok_message
 from harness.ws import WsClient
 from suites.clock import advance_clock
 from suites.far_from_market import far_prices
 
-OK_MESSAGE = {"description": "ok", "response": None, "status": 200}
 QUIET_SECONDS = 0.2  # how long "nothing arrives" is watched for
 FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
 
@@ -52,7 +52,7 @@ def subscribe_is_ok(ws: WsClient, method: str, channels: list[str]) -> None:
 def unsubscribe_all_is_ok(ws: WsClient, method: str) -> None:
     """Doc: unsubscribe_all "200 OK Message connection.Message", example {"description":"ok",...,"status":200}."""
     result = ws.call(method, {})
-    if result != OK_MESSAGE:
+    if not is_ok_message(result):
         raise Fail(f"{method}: {result!r}", OK_MESSAGE)
 
 
