@@ -10,8 +10,7 @@ from harness.methods import ENVELOPE_METHODS
 from harness.rest import http_client
 from suites.far_from_market import far_prices
 
-pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Trading", "HTTP JSON-RPC envelope"),
-              pytest.mark.interpretation("I-02")]
+pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Trading", "HTTP JSON-RPC envelope")]
 
 COMMON_CODES = range(1, 14)
 
@@ -69,6 +68,7 @@ def order_params(pulse_env, rest, tokens):
     return {"private/buy": common | {"price": buy}, "private/sell": common | {"price": sell}}
 
 
+@pytest.mark.interpretation("I-02")
 def test_each_envelope_operation_accepts_the_documented_envelope(http, pulse_env, tokens, order_params, tracker):
     """Doc: the eight operations take {"id", "jsonrpc", "method", "params"}; I-02: the path names the method,
     `method` ("Method Name" in the doc) is ignored; I-01: the 200 body is the bare result."""
@@ -98,6 +98,7 @@ def test_each_envelope_operation_accepts_the_documented_envelope(http, pulse_env
     assert seen == ENVELOPE_METHODS - {"private/cancel_all"}, f"untested: {sorted(ENVELOPE_METHODS - seen)}"
 
 
+@pytest.mark.interpretation("I-02")
 @pytest.mark.account_wide
 def test_cancel_all_accepts_the_documented_envelope(http, tokens, order_params, tracker):
     """Doc: private/cancel_all takes {"id", "jsonrpc", "method", "params"}; I-01: the 200 body is the bare list of
@@ -110,6 +111,7 @@ def test_cancel_all_accepts_the_documented_envelope(http, tokens, order_params, 
         f"cancel_all: received {cancelled}; documented our far buy among the cancelled orders")
 
 
+@pytest.mark.interpretation("I-02")
 @pytest.mark.parametrize("method", [pytest.param("private/cancel_all", marks=pytest.mark.account_wide),
                                     "private/get_account_summary", "private/get_deposits"])
 def test_envelope_without_params_means_no_params(http, tokens, method):
@@ -119,6 +121,7 @@ def test_envelope_without_params_means_no_params(http, tokens, method):
     is_bare_result(post(http, token, method, {"params": {}}), f"{method} with only params")
 
 
+@pytest.mark.interpretation("I-02")
 @pytest.mark.parametrize("version", WRONG_VERSIONS, ids=repr)
 @pytest.mark.parametrize("method", sorted(ENVELOPE_METHODS))
 def test_wrong_jsonrpc_version_is_refused(http, tokens, method, version):
@@ -127,6 +130,7 @@ def test_wrong_jsonrpc_version_is_refused(http, tokens, method, version):
     is_documented_message(response, f"{method} with jsonrpc={version!r}")
 
 
+@pytest.mark.interpretation("I-02")
 @pytest.mark.parametrize("request_id", NON_INTEGER_IDS, ids=repr)
 @pytest.mark.parametrize("method", sorted(ENVELOPE_METHODS))
 def test_non_integer_id_is_refused(http, tokens, method, request_id):
@@ -135,6 +139,7 @@ def test_non_integer_id_is_refused(http, tokens, method, request_id):
     is_documented_message(response, f"{method} with id={request_id!r}")
 
 
+@pytest.mark.interpretation("I-02")
 @pytest.mark.interpretation("I-130")
 def test_bare_params_on_an_envelope_operation_are_refused(http, tokens, order_params, pulse_env):
     """I-130: parameters at the top level of an envelope body are refused (HTTP 400), never silently dropped:
@@ -146,6 +151,7 @@ def test_bare_params_on_an_envelope_operation_are_refused(http, tokens, order_pa
         is_documented_message(post(http, token, method, body), f"{method} with bare params {body}")
 
 
+@pytest.mark.interpretation("I-02")
 @pytest.mark.parametrize("body", ["[]", "7", '"params"', "{"], ids=repr)
 def test_non_object_body_is_refused(http, tokens, body):
     """I-02/I-03: an envelope body that is not a JSON object is HTTP 400 connection.Message."""

@@ -9,8 +9,7 @@ import pytest
 
 from suites.jsonrpc.envelope_checks import connection_still_serves, is_error_reply, raw_reply, request_text
 
-pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 errors"),
-              pytest.mark.interpretation("I-05", "I-132")]
+pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 errors")]
 
 # Frames that are not JSON at all: -32700, id null.
 NOT_JSON = ['{"jsonrpc": "2.0", "id": 1, "method": "public/test"', "{", "nonsense", '{"id": 1,}', "\ufeff{}"]
@@ -47,6 +46,7 @@ BAD_PARAMS = {
 }
 
 
+@pytest.mark.interpretation("I-05", "I-132")
 @pytest.mark.parametrize("frame", NOT_JSON, ids=repr)
 def test_parse_error(ws_client, frame):
     """JSON-RPC 2.0: "-32700 Parse error: Invalid JSON was received by the server." (id null)."""
@@ -55,6 +55,7 @@ def test_parse_error(ws_client, frame):
     connection_still_serves(ws)
 
 
+@pytest.mark.interpretation("I-05", "I-132")
 @pytest.mark.parametrize("frame", NOT_A_REQUEST_OBJECT, ids=repr)
 def test_not_a_request_object_is_invalid_request(ws_client, frame):
     """JSON-RPC 2.0: "-32600 Invalid Request: The JSON sent is not a valid Request object."; batches are
@@ -64,6 +65,7 @@ def test_not_a_request_object_is_invalid_request(ws_client, frame):
     connection_still_serves(ws)
 
 
+@pytest.mark.interpretation("I-05", "I-132")
 @pytest.mark.parametrize("case", BAD_IDS, ids=str)
 def test_missing_or_invalid_id_is_invalid_request(ws_client, case):
     """JSON-RPC 2.0: "An identifier ... MUST contain a String, Number, or NULL"; the spec (pulse.JsonRpcId)
@@ -73,6 +75,7 @@ def test_missing_or_invalid_id_is_invalid_request(ws_client, case):
     connection_still_serves(ws)
 
 
+@pytest.mark.interpretation("I-05", "I-132")
 @pytest.mark.parametrize("case", BAD_ENVELOPES, ids=str)
 def test_wrong_envelope_is_invalid_request(ws_client, case):
     """JSON-RPC 2.0: "jsonrpc ... MUST be exactly "2.0""; "method ... A String"; else -32600."""
@@ -82,6 +85,7 @@ def test_wrong_envelope_is_invalid_request(ws_client, case):
     connection_still_serves(ws)
 
 
+@pytest.mark.interpretation("I-05", "I-132")
 @pytest.mark.parametrize("method", ["public/no_such_method", "private/get_everything", "get_index_price", ""])
 def test_unknown_method(ws_client, method):
     """JSON-RPC 2.0: "-32601 Method not found: The method does not exist / is not available."."""
@@ -90,6 +94,7 @@ def test_unknown_method(ws_client, method):
     connection_still_serves(ws)
 
 
+@pytest.mark.interpretation("I-05", "I-132")
 @pytest.mark.parametrize("case", BAD_PARAMS, ids=str)
 def test_invalid_params(ws_client, case):
     """JSON-RPC 2.0: "-32602 Invalid params: Invalid method parameter(s)."; Deribit takes named params only."""

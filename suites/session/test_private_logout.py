@@ -8,8 +8,7 @@ from suites.far_from_market import far_prices
 from suites.session.cod_checks import closed_by_gateway, survives_disconnect
 from suites.subscriptions.channel_checks import far_limit
 
-pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.doc("Authentication", "private/logout"),
-              pytest.mark.interpretation("I-13", "I-134")]
+pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session, pytest.mark.doc("Authentication", "private/logout")]
 
 
 def logged_in(ws_client, pulse_env) -> tuple:
@@ -18,6 +17,7 @@ def logged_in(ws_client, pulse_env) -> tuple:
     return ws, token
 
 
+@pytest.mark.interpretation("I-13", "I-134")
 def test_logout_closes_the_connection_without_a_reply(ws_client, pulse_env):
     """Doc: "Gracefully close websocket connection"; I-13: no response is sent; the socket is closed."""
     ws, _ = logged_in(ws_client, pulse_env)
@@ -27,6 +27,7 @@ def test_logout_closes_the_connection_without_a_reply(ws_client, pulse_env):
         f"private/logout: received a reply {future.result()}; I-13 reads no response")
 
 
+@pytest.mark.interpretation("I-13", "I-134")
 def test_logout_invalidates_the_token(ws_client, rest, pulse_env):
     """Doc: "invalidate_token ... Invalidate token"; I-13: the session's access and refresh tokens are revoked."""
     ws, token = logged_in(ws_client, pulse_env)
@@ -39,6 +40,7 @@ def test_logout_invalidates_the_token(ws_client, rest, pulse_env):
         rest.call("public/auth", {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
 
 
+@pytest.mark.interpretation("I-13", "I-134")
 def test_logout_without_invalidate_keeps_the_token(ws_client, rest, pulse_env):
     """Doc: invalidate_token "Invalidate token" - false leaves the token usable."""
     ws, token = logged_in(ws_client, pulse_env)
@@ -47,6 +49,7 @@ def test_logout_without_invalidate_keeps_the_token(ws_client, rest, pulse_env):
     assert isinstance(rest.call("private/get_positions", {}, token=token["access_token"]), list)
 
 
+@pytest.mark.interpretation("I-13", "I-134")
 def test_logout_does_not_fire_cancel_on_disconnect(pulse, pulse_env):
     """Doc: "when COD (Cancel On Disconnect) is enabled orders are not cancelled"."""
     ws_api, http = pulse("maker", "ws"), pulse("maker")

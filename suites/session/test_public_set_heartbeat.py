@@ -9,8 +9,7 @@ from harness.errors import PulseCallError
 from harness.wire_checks import OK_MESSAGE, is_ok_message
 from suites.clock import advance_clock
 
-pytestmark = [pytest.mark.check("semantics", "negative"), pytest.mark.session, pytest.mark.doc("Market Data", "public/set_heartbeat"),
-              pytest.mark.interpretation("I-43", "I-133")]
+pytestmark = [pytest.mark.check("semantics", "negative"), pytest.mark.session, pytest.mark.doc("Market Data", "public/set_heartbeat")]
 
 INTERVAL_S = 10
 ACCEPTED_INTERVALS = [10, 11, 60, 3600]  # I-43: 10..3600 seconds
@@ -18,6 +17,7 @@ REFUSED_INTERVALS = [0, 9, 3601, -10, 10.5, "30", None]
 PERIODS_BEFORE_CLOSE = 4  # I-43: a test_request unanswered for one more interval closes the connection
 
 
+@pytest.mark.interpretation("I-43", "I-133")
 @pytest.mark.interpretation("I-07")
 @pytest.mark.parametrize("interval", ACCEPTED_INTERVALS)
 def test_interval_within_bounds_is_ok(ws_client, interval):
@@ -26,6 +26,7 @@ def test_interval_within_bounds_is_ok(ws_client, interval):
     assert is_ok_message(result), f"set_heartbeat({interval}): received {result!r}; documented {OK_MESSAGE}"
 
 
+@pytest.mark.interpretation("I-43", "I-133")
 @pytest.mark.parametrize("interval", REFUSED_INTERVALS, ids=repr)
 def test_interval_out_of_bounds_is_invalid_params(ws_client, interval):
     """I-43: "interval 10..3600" (integer seconds); anything else is invalid params (-32602)."""
@@ -42,6 +43,7 @@ def next_beat(ws, timeout: float = 2.0) -> dict:
                              f"every interval") from None
 
 
+@pytest.mark.interpretation("I-43", "I-133")
 @pytest.mark.local_only
 def test_heartbeat_then_test_request_on_an_idle_connection(ws_client, control, tokens):
     """I-43: every interval the gateway sends {"method":"heartbeat","params":{"type":"heartbeat"}} if the client
@@ -70,6 +72,7 @@ def beat_or_close(ws, timeout: float = 2.0) -> None:
         ws.heartbeats.get_nowait()
 
 
+@pytest.mark.interpretation("I-43", "I-133")
 @pytest.mark.local_only
 def test_client_that_ignores_test_request_is_disconnected(ws_client, control, tokens):
     """I-43: "a test_request unanswered for one more interval closes the connection"."""

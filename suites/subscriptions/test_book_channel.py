@@ -6,8 +6,7 @@ import pytest
 from suites.subscriptions.channel_checks import BookReplica, book_activity, channels_for, same_levels, subscribe_is_ok
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
-              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "book.{instrument_name}.{interval}"),
-              pytest.mark.interpretation("I-18", "I-45")]
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "book.{instrument_name}.{interval}")]
 
 DEPTH = 50
 SETTLE_ATTEMPTS = 5  # on a shared environment foreign orders may move the book between two reads
@@ -28,6 +27,7 @@ def book_matches_rpc(replica: BookReplica, ws, api, env) -> None:
                          f"asks {book['asks'][:5]} (same book, I-18)")
 
 
+@pytest.mark.interpretation("I-18", "I-45")
 def test_first_notification_is_a_snapshot_that_matches_the_book(pulse, ws_client, pulse_env):
     """Doc example: the first message has "type": "snapshot", "prev_change_id": 0; I-45 "snapshot on subscribe"."""
     api = pulse("maker")
@@ -41,6 +41,7 @@ def test_first_notification_is_a_snapshot_that_matches_the_book(pulse, ws_client
     book_matches_rpc(replica, ws, api, pulse_env)
 
 
+@pytest.mark.interpretation("I-18", "I-45")
 def test_changes_chain_and_rebuild_the_book(pulse, ws_client, pulse_env):
     """Doc: "change_id ... prev_change_id"; I-45: "prev_change_id of each change = previous change_id"; the book
     rebuilt from the snapshot and every change equals private/get_order_book."""
@@ -64,6 +65,7 @@ def test_changes_chain_and_rebuild_the_book(pulse, ws_client, pulse_env):
     book_matches_rpc(replica, ws, api, pulse_env)
 
 
+@pytest.mark.interpretation("I-18", "I-45")
 @pytest.mark.local_only
 def test_every_change_is_one_step_on_the_local_gateway(pulse, ws_client, pulse_env):
     """I-45 on the reference gateway (no foreign orders): each order action is exactly one change notification,

@@ -6,10 +6,10 @@ import pytest
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok, wait_for
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
-              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "deribit_price_index.{index_name}"),
-              pytest.mark.interpretation("I-45", "I-46")]
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "deribit_price_index.{index_name}")]
 
 
+@pytest.mark.interpretation("I-45", "I-46")
 def test_current_value_on_subscribe_equals_get_index_price(ws_client, rest, pulse_env):
     """I-45: "deribit_price_index: current value on subscribe"; I-46: index_name is the index (btc_usd)."""
     channel = channels_for(pulse_env)["deribit_price_index"]
@@ -24,6 +24,7 @@ def test_current_value_on_subscribe_equals_get_index_price(ws_client, rest, puls
         f"price: received {first['price']}; public/get_index_price says {index}")
 
 
+@pytest.mark.interpretation("I-45", "I-46")
 @pytest.mark.local_only
 def test_a_price_move_is_notified(ws_client, control, pulse_env, rest):
     """I-45: "then on change" - moving the index sends the new price."""

@@ -6,10 +6,10 @@ import pytest
 from suites.subscriptions.channel_checks import channels_for, funding_period_cadence, notification_conforms, subscribe_is_ok
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
-              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "funding_prices.{instrument_name}"),
-              pytest.mark.interpretation("I-45", "I-54")]
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "funding_prices.{instrument_name}")]
 
 
+@pytest.mark.interpretation("I-45", "I-54")
 def test_latest_prices_on_subscribe(ws_client, pulse_env):
     """I-45: "funding_*: latest value on subscribe"; I-54: strings and RFC 3339 ranges."""
     channel = channels_for(pulse_env)["funding_prices"]
@@ -20,6 +20,7 @@ def test_latest_prices_on_subscribe(ws_client, pulse_env):
     assert first["instrument_name"] == pulse_env.test_instrument, f"instrument_name: received {first}"
 
 
+@pytest.mark.interpretation("I-45", "I-54")
 @pytest.mark.local_only
 def test_one_notification_per_funding_period(ws_client, control, tokens, pulse_env):
     """I-45: "then each funding period (1 h)" - the next period starts where the previous one ended."""

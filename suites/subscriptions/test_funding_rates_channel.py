@@ -5,10 +5,10 @@ import pytest
 
 from suites.subscriptions.channel_checks import channels_for, funding_period_cadence, notification_conforms, subscribe_is_ok
 
-pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "funding_rates.{instrument_name}"),
-              pytest.mark.interpretation("I-45", "I-54")]
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "funding_rates.{instrument_name}")]
 
 
+@pytest.mark.interpretation("I-45", "I-54")
 def test_latest_rate_on_subscribe(ws_client, pulse_env):
     """I-45: "funding_*: latest value on subscribe"; the rate is for the channel's instrument."""
     channel = channels_for(pulse_env)["funding_rates"]
@@ -20,6 +20,7 @@ def test_latest_rate_on_subscribe(ws_client, pulse_env):
     assert first["range_end"] > first["range_start"], f"range: received {first}; documented a period"
 
 
+@pytest.mark.interpretation("I-45", "I-54")
 @pytest.mark.local_only
 def test_one_notification_per_funding_period(ws_client, control, tokens, pulse_env):
     """I-45: "then each funding period (1 h)" - the next period starts where the previous one ended."""

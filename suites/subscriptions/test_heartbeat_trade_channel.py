@@ -6,12 +6,12 @@ import pytest
 from suites.clock import advance_clock
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok
 
-pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "heartbeat_trade"),
-              pytest.mark.interpretation("I-45", "I-64")]
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "heartbeat_trade")]
 
 PERIOD_S = 10  # I-45: "heartbeat_trade: on subscribe and every 10 s"
 
 
+@pytest.mark.interpretation("I-45", "I-64")
 def test_status_on_subscribe(ws_client, pulse_env):
     """I-64: status_trade is "active" or "inactive"; I-45: sent on subscribe."""
     ws = ws_client()
@@ -19,6 +19,7 @@ def test_status_on_subscribe(ws_client, pulse_env):
     notification_conforms("heartbeat_trade", ws.next_notification("heartbeat_trade", timeout=5))
 
 
+@pytest.mark.interpretation("I-45", "I-64")
 @pytest.mark.local_only
 def test_sent_every_ten_seconds(ws_client, control, tokens, pulse_env):
     """I-45: "every 10 s" - each 10 s of gateway time brings one notification."""

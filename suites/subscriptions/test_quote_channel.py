@@ -13,8 +13,7 @@ from suites.subscriptions.channel_checks import (
     subscribe_is_ok,
 )
 
-pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "quote.{instrument_name}"),
-              pytest.mark.interpretation("I-18", "I-45")]
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "quote.{instrument_name}")]
 
 
 def quote_is_top_of(quote: dict, replica: BookReplica) -> str | None:
@@ -28,6 +27,7 @@ def quote_is_top_of(quote: dict, replica: BookReplica) -> str | None:
     return None
 
 
+@pytest.mark.interpretation("I-18", "I-45")
 def test_quote_is_the_top_of_the_book(pulse, ws_client, pulse_env):
     """Doc: QuoteNotification best_ask_price/best_bid_price and amounts; I-45: "quote: current top of book on
     subscribe, then on every change" - after every book change the latest quote equals the book's top."""

@@ -5,10 +5,10 @@ import pytest
 
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribe_is_ok
 
-pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "settlement_prices.{index_name}"),
-              pytest.mark.interpretation("I-45", "I-46", "I-131")]
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "settlement_prices.{index_name}")]
 
 
+@pytest.mark.interpretation("I-45", "I-46", "I-131")
 def test_latest_settlement_price_on_subscribe(ws_client, rest, pulse_env):
     """I-45: "settlement_prices: current value on subscribe"; I-131: it is the latest delivery price."""
     channel = channels_for(pulse_env)["settlement_prices"]

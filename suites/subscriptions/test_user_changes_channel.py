@@ -16,8 +16,7 @@ from suites.subscriptions.channel_checks import (
 )
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
-              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.changes.{instrument_name}.{interval}"),
-              pytest.mark.interpretation("I-45")]
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.changes.{instrument_name}.{interval}")]
 
 
 def changes_about(ws, channel: str, order_id: str, count: int) -> list[dict]:
@@ -29,6 +28,7 @@ def changes_about(ws, channel: str, order_id: str, count: int) -> list[dict]:
     return about(received)
 
 
+@pytest.mark.interpretation("I-45")
 def test_order_changes_carry_the_order_as_the_rpc_reports_it(pulse, pulse_env):
     """I-45: "user.changes: {orders, trades} per matching event" - placing and cancelling each send the order."""
     api = subscribed_account(pulse, pulse_env, ("user.changes",))
@@ -43,6 +43,7 @@ def test_order_changes_carry_the_order_as_the_rpc_reports_it(pulse, pulse_env):
         assert notification["trades"] == [], f"{channel}: received trades {notification['trades']}; none happened"
 
 
+@pytest.mark.interpretation("I-45")
 @pytest.mark.local_only
 def test_a_fill_carries_the_order_and_its_trade_together(pulse, pulse_env):
     """I-45: one notification per matching event with both the changed order and its trade. (Local only: trades.)"""

@@ -5,16 +5,17 @@ import pytest
 from suites.far_from_market import far_prices
 from suites.subscriptions.channel_checks import far_limit, notification_conforms, subscribed_account, wait_for
 
-pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user_fee"),
-              pytest.mark.interpretation("I-45", "I-63")]
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user_fee")]
 
 
+@pytest.mark.interpretation("I-45", "I-63")
 def test_fee_on_subscribe(pulse, pulse_env):
     """I-45: "user_fee: on subscribe"; I-63: future/option/perpetual {percentage, volume} and user_id."""
     api = subscribed_account(pulse, pulse_env, ("user_fee",))
     notification_conforms("user_fee", api.ws.next_notification("user_fee", timeout=5))
 
 
+@pytest.mark.interpretation("I-45", "I-63")
 @pytest.mark.local_only
 def test_fee_after_an_own_trade(pulse, pulse_env):
     """I-45: "and after each own trade" - the traded volume shows in the next notification. (Local only: trades.)"""

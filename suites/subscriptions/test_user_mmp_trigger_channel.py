@@ -7,10 +7,11 @@ from suites.mmp_flow import FROZEN_TIME_S, breach_mmp, switch_mmp_off
 from suites.subscriptions.channel_checks import channels_for, notification_conforms, subscribed_account
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
-              pytest.mark.subscriptions, pytest.mark.local_only, pytest.mark.interpretation("I-42", "I-19", "I-135"),
+              pytest.mark.subscriptions, pytest.mark.local_only,
               pytest.mark.doc("Subscription", "user.mmp_trigger.{index_name}")]
 
 
+@pytest.mark.interpretation("I-42", "I-19", "I-135")
 def test_breach_is_notified_with_frozen_until(pulse, pulse_env):
     """Doc: "Triggered when one of mmp limits is crossed."; I-42: frozen_until = breach time + frozen_time (ms)."""
     channel = channels_for(pulse_env)["user.mmp_trigger"]

@@ -15,10 +15,10 @@ from suites.subscriptions.channel_checks import (
 )
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
-              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.orders.{instrument_name}.raw"),
-              pytest.mark.interpretation("I-45")]
+              pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user.orders.{instrument_name}.raw")]
 
 
+@pytest.mark.interpretation("I-45")
 def test_every_state_change_is_notified_as_the_rpc_reports_it(pulse, pulse_env):
     """Doc: "Get notifications about the user's orders"; I-45: "user.orders: one order object per change" - placing,
     editing and cancelling an order each send the order as the RPC returned it."""
@@ -36,6 +36,7 @@ def test_every_state_change_is_notified_as_the_rpc_reports_it(pulse, pulse_env):
                ORDER_FIELDS)
 
 
+@pytest.mark.interpretation("I-45")
 @pytest.mark.local_only
 def test_fills_are_notified_to_the_resting_side(pulse, pulse_env):
     """I-45/I-26: a resting order that is hit twice is notified partially_filled, then filled, as

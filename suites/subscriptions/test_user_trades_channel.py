@@ -16,9 +16,10 @@ from suites.subscriptions.channel_checks import (
 )
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.local_only,
-              pytest.mark.doc("Subscription", "user.trades.{instrument_name}.raw"), pytest.mark.interpretation("I-45")]
+              pytest.mark.doc("Subscription", "user.trades.{instrument_name}.raw")]
 
 
+@pytest.mark.interpretation("I-45")
 def test_each_side_is_notified_of_its_trade(pulse, pulse_env):
     """I-45: "user.trades: one trade object per trade" - to both accounts, as private/get_user_trades_by_order
     reports it."""
@@ -38,6 +39,7 @@ def test_each_side_is_notified_of_its_trade(pulse, pulse_env):
         nothing_arrives(api.ws, channel, why="beyond the one trade")
 
 
+@pytest.mark.interpretation("I-45")
 def test_no_trade_notification_for_a_resting_order(pulse, pulse_env):
     """I-45: trades only - an order that rests without trading sends nothing on user.trades."""
     channel = channels_for(pulse_env)["user.trades"]

@@ -31,9 +31,7 @@ from harness.band import order_params
 from strategies import orders as S
 from suites.trading.conftest import start_driver
 
-pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "order flows"),
-              pytest.mark.interpretation("I-25", "I-27", "I-28", "I-29", "I-30", "I-31", "I-33", "I-35", "I-36",
-                                         "I-37", "I-38", "I-100", "I-103")]
+pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "order flows")]
 
 
 def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
@@ -177,6 +175,8 @@ def flow_settings(remote: bool) -> settings:
 SHRINKING_SECONDS = 30
 
 
+@pytest.mark.interpretation("I-25", "I-27", "I-28", "I-29", "I-30", "I-31", "I-33", "I-35", "I-36",
+                                         "I-37", "I-38", "I-100", "I-103")
 def test_order_flows_agree_with_the_model(accounts, pulse_env, monkeypatch):
     """Doc (Trading): buy/sell "Places a buy order for an instrument", edit "edits an order", cancel
     "Cancel an order, specified by order id", cancel_all_by_instrument with ``type``; the query methods

@@ -5,8 +5,7 @@ import pytest
 from strategies.orders import TYPE_FILTERS
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all_by_instrument"),
-              pytest.mark.interpretation("I-33")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all_by_instrument")]
 
 
 def place_one_of_each(driver) -> dict:
@@ -22,6 +21,7 @@ def place_one_of_each(driver) -> dict:
     return orders
 
 
+@pytest.mark.interpretation("I-33")
 @pytest.mark.parametrize("type_filter", TYPE_FILTERS)
 def test_type_filter_cancels_exactly_the_matching_orders(driver, type_filter):
     """Doc: ``type`` "Order type" (all, limit, stop_limit, ..., trigger_all): only matching orders are cancelled."""

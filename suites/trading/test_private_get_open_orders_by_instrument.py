@@ -6,10 +6,10 @@ import pytest
 from strategies.orders import TYPE_FILTERS
 from suites.trading.test_private_cancel_all_by_instrument import place_one_of_each
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_open_orders_by_instrument"),
-              pytest.mark.interpretation("I-36")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_open_orders_by_instrument")]
 
 
+@pytest.mark.interpretation("I-36")
 @pytest.mark.parametrize("type_filter", TYPE_FILTERS)
 def test_type_filter_lists_exactly_the_matching_open_orders(driver, type_filter):
     """Doc: ``type`` "Order type": untriggered trigger orders are open orders too (I-36)."""

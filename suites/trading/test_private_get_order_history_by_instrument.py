@@ -4,8 +4,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_history_by_instrument"),
-              pytest.mark.interpretation("I-35")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_history_by_instrument")]
 
 
 def history(driver, **params) -> list[dict]:
@@ -13,6 +12,7 @@ def history(driver, **params) -> list[dict]:
                                      instrument_name=driver.instrument_name, **params)
 
 
+@pytest.mark.interpretation("I-35")
 def test_include_unfilled_adds_closed_orders_that_never_filled(driver):
     """Doc: include_unfilled "Include in result fully unfilled closed orders" (default false, I-35)."""
     unfilled = limit(driver, "taker", "buy", 1, -3)
@@ -27,6 +27,7 @@ def test_include_unfilled_adds_closed_orders_that_never_filled(driver):
     driver.check_history("taker", include_old=True, include_unfilled=True, count=2, offset=1)
 
 
+@pytest.mark.interpretation("I-35")
 @pytest.mark.interpretation("I-21")
 def test_count_and_offset_page_through_the_history(driver):
     """Doc: count "Number of requested items", offset "The offset for pagination"."""

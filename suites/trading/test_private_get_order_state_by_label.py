@@ -6,10 +6,10 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_state_by_label"),
-              pytest.mark.interpretation("I-104")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_state_by_label")]
 
 
+@pytest.mark.interpretation("I-104")
 def test_lists_the_orders_with_that_label_only(driver):
     """Doc: label "User defined label for the order": every order of the account with that label."""
     label = f"by-label-{uuid.uuid4().hex[:8]}"

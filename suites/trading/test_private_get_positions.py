@@ -4,10 +4,10 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Wallet", "private/get_positions"),
-              pytest.mark.interpretation("I-39", "I-101", "I-102")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Wallet", "private/get_positions")]
 
 
+@pytest.mark.interpretation("I-39", "I-101", "I-102")
 def test_positions_follow_the_trades(driver):
     """Doc: size "for futures size in quote currency": long after buying, flat after selling it back."""
     limit(driver, "maker", "sell", 2, 1)

@@ -4,8 +4,7 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_user_trades_by_instrument"),
-              pytest.mark.interpretation("I-20", "I-21")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_user_trades_by_instrument")]
 
 
 def make_three_trades(driver) -> None:
@@ -14,6 +13,7 @@ def make_three_trades(driver) -> None:
         limit(driver, "taker", "buy", 1, offset)
 
 
+@pytest.mark.interpretation("I-20", "I-21")
 @pytest.mark.parametrize("sorting", ["asc", "desc", "default"])
 def test_sorting_orders_the_trades(driver, sorting):
     """Doc: sorting "Direction of results sorting": asc oldest first, desc and default newest first (I-20)."""
@@ -30,6 +30,7 @@ def test_sorting_orders_the_trades(driver, sorting):
     driver.check_trades_by_instrument("taker", sorting, 2, "both")
 
 
+@pytest.mark.interpretation("I-20", "I-21")
 def test_count_limits_the_number_of_trades(driver):
     """Doc: count "Number of requested items"."""
     make_three_trades(driver)

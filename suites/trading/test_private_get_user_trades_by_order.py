@@ -5,10 +5,10 @@ import pytest
 
 from suites.trading.conftest import limit
 
-pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_user_trades_by_order"),
-              pytest.mark.interpretation("I-70")]
+pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_user_trades_by_order")]
 
 
+@pytest.mark.interpretation("I-70")
 @pytest.mark.parametrize("sorting", ["asc", "desc", "default"])
 def test_lists_every_trade_of_the_order_on_both_sides(driver, sorting):
     """Both sides of one execution share its trade_id; each side sees its own direction."""
