@@ -108,8 +108,19 @@ def start_shared_simulator(config: pytest.Config) -> None:
     config.add_cleanup(gateway.stop)
 
 
+# A paced run shares its rate between the workers: the longest items (the order flows, ~300 requests) need more
+# than pytest-timeout's 120 s there. Every network wait has its own timeout, so a hang is still caught early.
+PACED_TEST_TIMEOUT_S = 600
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if load_environments()[config.getoption("--env")].get("mode", "local") == "local":
+    table = load_environments()[config.getoption("--env")]
+    pace = config.getoption("--requests-per-second")
+    if (table.get("requests_per_second") if pace is None else pace):
+        for item in items:
+            if not item.get_closest_marker("timeout"):
+                item.add_marker(pytest.mark.timeout(PACED_TEST_TIMEOUT_S))
+    if table.get("mode", "local") == "local":
         return
     local_only = pytest.mark.skip(reason="local_only: needs the reference gateway's control plane (clock, index "
                                          "price); not covered on a remote gateway")

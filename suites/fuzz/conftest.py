@@ -161,14 +161,19 @@ def _fuzz_profile(pulse_env):
     hypothesis.settings.load_profile(pulse_env.hypothesis_profile)
 
 
+def may_set_mmp_config(nodeid: str) -> bool:
+    """The cases that can reach private/set_mmp_config: its own WS items and the HTTP Trading section."""
+    return "set_mmp_config" in nodeid or "_trading" in nodeid
+
+
 @pytest.fixture(autouse=True)
-def restore_account_settings(pulse_env, rest, tokens, tracker):
-    """Fuzzing sets the maker's MMP config and leaves orders: put it back after each test, and cancel the orders
-    the cases created (on the suite's own gateway all of them; on a shared one exactly the tracked ones).
-    Account-scope cancel-on-disconnect is reset by ``_restore_account_state`` below."""
+def restore_account_settings(request, pulse_env, rest, tokens, tracker):
+    """Fuzzing sets the maker's MMP config and leaves orders: put it back after each test that can set it, and
+    cancel the orders the cases created (on the suite's own gateway all of them; on a shared one exactly the
+    tracked ones). Account-scope cancel-on-disconnect is reset by ``_restore_account_state`` below."""
     token = tokens["maker"].access_token()
-    mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token)
-           for index in dict.fromkeys((pulse_env.index_name, "btc_usd", "eth_usd"))}
+    indices = dict.fromkeys((pulse_env.index_name, "btc_usd", "eth_usd")) if may_set_mmp_config(request.node.nodeid) else ()
+    mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token) for index in indices}
     yield
     token = tokens["maker"].access_token()
     for config in mmp.values():
