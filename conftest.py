@@ -213,6 +213,8 @@ def venue(request, pulse_env):
     except NoVenue as exc:
         pulse_env.no_venue = str(exc)  # trading cases fail "not covered" with this text (suites/trading/conftest)
         return None
+    if "PERPETUAL" in chosen.instrument:  # Deribit's naming; funding cases read from a perpetual
+        pulse_env.perpetual = chosen.instrument
     pulse_env.test_instrument, pulse_env.tick_size = chosen.instrument, chosen.tick_size
     pulse_env.contract_size, pulse_env.index_name = chosen.contract_size, chosen.index_name
     return chosen

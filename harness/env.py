@@ -40,6 +40,10 @@ class Environment:
     accounts: dict[str, Credentials] = field(default_factory=dict)
     local_gateway: bool = False  # True when the suite started the reference gateway itself
     no_venue: str = ""  # why no instrument leaves the suite room to trade (harness.venue), when none does
+    perpetual: str = ""  # a perpetual to read funding from: the venue when it is one, else the configured instrument
+
+    def __post_init__(self) -> None:
+        self.perpetual = self.perpetual or self.test_instrument
 
     @property
     def is_local(self) -> bool:

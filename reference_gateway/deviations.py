@@ -240,7 +240,8 @@ def _index_moves(gw: Gateway) -> None:
 
 # ---------------------------------------------------------------------------------------------- transport
 @deviation("latency", "transport", "every HTTP request and WS message waits latency_ms (default 20) + up to "
-           "latency_jitter_ms before it is handled", "jsonrpc or session or trading")
+           "latency_jitter_ms before it is handled (trading under latency: the --env sim run of .ci/run)",
+           "jsonrpc or session")
 def _latency(gw: Gateway) -> None:
     s, random_source = settings(gw), rng(gw, "latency")
     gw.request_delay_s = lambda: (s["latency_ms"] + random_source.uniform(0, s["latency_jitter_ms"])) / 1000

@@ -23,7 +23,7 @@ def funding_chart(api, instrument: str, length: str) -> dict:
 def test_chart_fields(pulse, transport, pulse_env):
     """Doc: GetFundingChartDataResponse: current_payment number, funding_payments [FundingPaymentArray],
     funding_prices [FundingPriceArray] (perp_*/spot_* numbers, timestamp integer)."""
-    result = funding_chart(pulse("maker", transport), pulse_env.test_instrument, "8h")
+    result = funding_chart(pulse("maker", transport), pulse_env.perpetual, "8h")
     assert is_number(result.get("current_payment")), f"current_payment: received {result.get('current_payment')!r}"
     for price in result.get("funding_prices") or []:
         bad = [f for f in PRICE_FIELDS if not is_number(price.get(f))]
@@ -40,8 +40,8 @@ def test_chart_fields(pulse, transport, pulse_env):
 def test_length_bounds_the_period(pulse, transport, pulse_env, length):
     """Doc: "length body string true Specifies time period. 8h - 8 hours, 24h - 24 hours, 1m - 1 month"."""
     api = pulse("maker", transport)
-    now = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)["timestamp"]
-    result = funding_chart(api, pulse_env.test_instrument, length)
+    now = api.call("private/get_order_book", instrument_name=pulse_env.perpetual, depth=1)["timestamp"]
+    result = funding_chart(api, pulse_env.perpetual, length)
     period = funding_period_ms(result.get("funding_payments"), HOUR_MS)
     oldest_allowed = now - LENGTH_MS[length] - period  # one funding period of slack at the start (I-300)
     too_old = [p["timestamp"] for p in result["funding_prices"] if p["timestamp"] < oldest_allowed]
@@ -54,13 +54,13 @@ def test_length_bounds_the_period(pulse, transport, pulse_env, length):
 def test_unknown_length_is_refused(pulse, transport, pulse_env):
     """Doc: "8h - 8 hours, 24h - 24 hours, 1m - 1 month"."""
     error = pulse("maker", transport).error_of("public/get_funding_chart_data",
-                                               instrument_name=pulse_env.test_instrument, length="7d")
+                                               instrument_name=pulse_env.perpetual, length="7d")
     assert error.status is not None, f"received {error}; documented a connection.Message / JSON-RPC error"
 
 
 @pytest.mark.check("schema")
 def test_result_conforms_to_the_documented_schema(pulse, transport, pulse_env):
     """Doc: "200 OK ... models.GetFundingChartDataResponse" (spec/openapi.yaml)."""
-    result = funding_chart(pulse("maker", transport), pulse_env.test_instrument, "24h")
+    result = funding_chart(pulse("maker", transport), pulse_env.perpetual, "24h")
     assert_conforms(result_schema("public/get_funding_chart_data"), result,
                     "public/get_funding_chart_data: 200 models.GetFundingChartDataResponse")

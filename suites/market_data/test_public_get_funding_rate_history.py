@@ -17,9 +17,9 @@ def test_history_within_the_window(pulse, transport, pulse_env):
     """Doc: "end_timestamp ... End timestamp", "start_timestamp ... Start timestamp"; entries
     GetFundingRateHistoryResponse (current_payment, funding_payments, funding_prices)."""
     api = pulse("maker", transport)
-    now = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)["timestamp"]
+    now = api.call("private/get_order_book", instrument_name=pulse_env.perpetual, depth=1)["timestamp"]
     start, end = now - WINDOW_HOURS * HOUR_MS, now  # several periods of any length a gateway may use (I-300)
-    history = api.call("public/get_funding_rate_history", instrument_name=pulse_env.test_instrument,
+    history = api.call("public/get_funding_rate_history", instrument_name=pulse_env.perpetual,
                        start_timestamp=start, end_timestamp=end)
     assert isinstance(history, list) and history, (
         f"received {history!r}; documented the funding history of {WINDOW_HOURS} hours")
@@ -42,6 +42,6 @@ def test_unknown_instrument_is_refused(pulse, transport):
 def test_result_conforms_to_the_documented_schema(pulse, transport, pulse_env):
     """Doc: "200 OK ... [models.GetFundingRateHistoryResponse]" (spec/openapi.yaml)."""
     result = pulse("maker", transport).call(
-        "public/get_funding_rate_history", instrument_name=pulse_env.test_instrument)
+        "public/get_funding_rate_history", instrument_name=pulse_env.perpetual)
     assert_conforms(result_schema("public/get_funding_rate_history"), result,
                     "public/get_funding_rate_history: 200 [models.GetFundingRateHistoryResponse]")

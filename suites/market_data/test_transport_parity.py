@@ -15,8 +15,8 @@ PARAMS = {
     "private/get_instruments": lambda env: {"currency": currency_of(env)},
     "private/get_order_book": lambda env: {"instrument_name": env.test_instrument, "depth": 5},
     "public/get_delivery_prices": lambda env: {"index_name": env.index_name, "count": 3},
-    "public/get_funding_chart_data": lambda env: {"instrument_name": env.test_instrument, "length": "8h"},
-    "public/get_funding_rate_history": lambda env: {"instrument_name": env.test_instrument},
+    "public/get_funding_chart_data": lambda env: {"instrument_name": env.perpetual, "length": "8h"},
+    "public/get_funding_rate_history": lambda env: {"instrument_name": env.perpetual},
     "public/get_index_price": lambda env: {"index_name": env.index_name},
     "public/last_trades_by_instrument": lambda env: {"instrument_name": env.test_instrument, "count": 3},
 }

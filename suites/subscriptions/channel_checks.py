@@ -19,11 +19,11 @@ FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
 
 def channels_for(env) -> dict[str, str]:
     """One concrete channel name per documented channel family, on the environment's test instrument/index."""
-    instrument, index = env.test_instrument, env.index_name
+    instrument, index, perpetual = env.test_instrument, env.index_name, env.perpetual
     return {
         "book": f"book.{instrument}.raw", "deribit_price_index": f"deribit_price_index.{index}",
-        "funding_payments": f"funding_payments.{instrument}", "funding_prices": f"funding_prices.{instrument}",
-        "funding_rates": f"funding_rates.{instrument}", "heartbeat_trade": "heartbeat_trade",
+        "funding_payments": f"funding_payments.{perpetual}", "funding_prices": f"funding_prices.{perpetual}",
+        "funding_rates": f"funding_rates.{perpetual}", "heartbeat_trade": "heartbeat_trade",
         "quote": f"quote.{instrument}", "settlement_prices": f"settlement_prices.{index}",
         "user.changes": f"user.changes.{instrument}.raw", "user.mmp_trigger": f"user.mmp_trigger.{index}",
         "user.orders": f"user.orders.{instrument}.raw", "user.trades": f"user.trades.{instrument}.raw",

@@ -17,7 +17,7 @@ def test_latest_payment_on_subscribe(ws_client, pulse_env):
     subscribe_is_ok(ws, "public/subscribe", [channel])
     first = ws.next_notification(channel, timeout=5)
     notification_conforms(channel, first)
-    assert first["instrument_name"] == pulse_env.test_instrument, f"instrument_name: received {first}"
+    assert first["instrument_name"] == pulse_env.perpetual, f"instrument_name: received {first}"
 
 
 @pytest.mark.interpretation("I-45", "I-54")
@@ -25,4 +25,4 @@ def test_latest_payment_on_subscribe(ws_client, pulse_env):
 def test_one_notification_per_funding_period(ws_client, control, tokens, pulse_env):
     """I-45: "then each funding period (1 h)"."""
     _, following = funding_period_cadence(ws_client, control, tokens, pulse_env, "funding_payments")
-    assert following["instrument_name"] == pulse_env.test_instrument, f"instrument_name: received {following}"
+    assert following["instrument_name"] == pulse_env.perpetual, f"instrument_name: received {following}"

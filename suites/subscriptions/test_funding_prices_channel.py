@@ -17,7 +17,7 @@ def test_latest_prices_on_subscribe(ws_client, pulse_env):
     subscribe_is_ok(ws, "public/subscribe", [channel])
     first = ws.next_notification(channel, timeout=5)
     notification_conforms(channel, first)
-    assert first["instrument_name"] == pulse_env.test_instrument, f"instrument_name: received {first}"
+    assert first["instrument_name"] == pulse_env.perpetual, f"instrument_name: received {first}"
 
 
 @pytest.mark.interpretation("I-45", "I-54")

@@ -16,7 +16,7 @@ def test_latest_rate_on_subscribe(ws_client, pulse_env):
     subscribe_is_ok(ws, "public/subscribe", [channel])
     first = ws.next_notification(channel, timeout=5)
     notification_conforms(channel, first)
-    assert first["instrument_name"] == pulse_env.test_instrument, f"instrument_name: received {first}"
+    assert first["instrument_name"] == pulse_env.perpetual, f"instrument_name: received {first}"
     assert first["range_end"] > first["range_start"], f"range: received {first}; documented a period"
 
 

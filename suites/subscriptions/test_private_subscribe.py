@@ -25,6 +25,7 @@ def test_each_private_channel_subscribes_ok(pulse, pulse_env, family):
     subscribe_is_ok(api.ws, "private/subscribe", [channels_for(pulse_env)[family]])
 
 
+@pytest.mark.interpretation("I-45")
 def test_all_private_channels_in_one_request(pulse, pulse_env):
     """Doc: "channels ... A list of channels to subscribe to"; user_fee sends its value on subscribe (I-45)."""
     api = pulse("maker", "ws")
