@@ -7,6 +7,7 @@
 
 import os
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.timeout(PACED_TEST_TIMEOUT_S))
     if table.get("mode", "local") == "local":
         return
+    over_one_transport(config, items)
     local_only = pytest.mark.skip(reason="local_only: needs the reference gateway's control plane (clock, index "
                                          "price); not covered on a remote gateway")
     account_wide = pytest.mark.skip(reason="account_wide: acts on every order or setting of a test account, which "
@@ -134,6 +136,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # ---------------------------------------------------------------------------------------------- environment
+def over_one_transport(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a shared gateway each case parametrized over both transports runs over one of them, half over HTTP and
+    half over WS (fixed per case, so a failure replays the same way): every documented rule is still checked on
+    every run and both transports carry every kind of call, at half the requests of the run's budget. Agreement
+    between the transports is what the parity cases check, and they keep both."""
+    kept, dropped = [], []
+    for item in items:
+        transport = getattr(item, "callspec", None) and item.callspec.params.get("transport")
+        parity = "parity" in {kind for marker in item.iter_markers("check") for kind in marker.args}
+        (dropped if transport and not parity and transport != one_transport(item) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def one_transport(item: pytest.Item) -> str:
+    others = "-".join(str(v) for k, v in sorted(item.callspec.params.items()) if k != "transport")
+    return ("http", "ws")[zlib.crc32(f"{item.originalname}[{others}]".encode()) % 2]
+
+
 @pytest.fixture(scope="session")
 def pulse_env(request: pytest.FixtureRequest):
     config = request.config

@@ -1,41 +1,15 @@
 """Fixtures of the trading suite: the two accounts, the price band, and a model driver."""
 
-import zlib
-
 import pytest
 
 from harness.band import BandUnavailable, PriceBand, find_band
-from harness.env import load_environments
 from harness.model.driver import ModelDriver
 
 
 def pytest_collection_modifyitems(config, items):
     """The order-flow state machines run after the example tests: with -x a broken rule is reported by its
-    quick, readable example test first; the flows (and their shrinking) come last.
-
-    On a shared gateway each trading example runs over one transport, half of them over HTTP and half over WS
-    (fixed per case, so a failure replays the same way): every documented rule is still checked on every run, and
-    both transports carry order entry, at half the requests of the run's budget. Parity between the transports
-    is checked by the market-data parity cases and the fuzz suites."""
+    quick, readable example test first; the flows (and their shrinking) come last."""
     items.sort(key=lambda item: item.nodeid.startswith("suites/trading/test_order_flows.py"))
-    if load_environments()[config.getoption("--env")].get("mode", "local") == "local":
-        return
-    kept, dropped = [], []
-    for item in items:
-        transport = getattr(item, "callspec", None) and item.callspec.params.get("transport")
-        if transport and item.nodeid.startswith("suites/trading/") and transport != one_transport(item):
-            dropped.append(item)
-        else:
-            kept.append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
-
-
-def one_transport(item) -> str:
-    """The transport a trading case runs over on a shared gateway: fixed by the case's name and other params."""
-    others = "-".join(str(v) for k, v in sorted(item.callspec.params.items()) if k != "transport")
-    return ("http", "ws")[zlib.crc32(f"{item.originalname}[{others}]".encode()) % 2]
 
 
 @pytest.fixture
