@@ -1,5 +1,6 @@
 """pulse-bench: statistics, the table and JSON it writes (with fake timings), and one --quick smoke."""
 
+import importlib
 import json
 import sys
 
@@ -199,3 +200,23 @@ def test_control_status_counts_what_the_gateway_served():
         gateway.stop()
     assert after["http_requests"] - before["http_requests"] == 3
     assert after["ws_messages"] - before["ws_messages"] == 2
+
+
+def test_remote_benchmark_reads_the_run_and_its_request_ledger(tmp_path, monkeypatch):
+    """The remote rows come from the pytest run (wall, outcome, sweep line) and reports/sim/requests.json."""
+    remote_bench = importlib.import_module("harness.bench.remote")  # the package re-exports the function
+    ledger = tmp_path / "requests.json"
+    ledger.write_text(json.dumps({"requests": 2412, "by_phase": {"setup": 500, "call": 1700, "teardown": 212},
+                                  "passed_per_100_requests": 21.5}))
+    fake = {"seconds": 480.0, "cpu_seconds": 60.0, "exit_code": 0, "summary": "400 passed, 20 skipped, 9 deselected",
+            "outcome": {"passed": 400, "skipped": 20, "deselected": 9},
+            "stdout": "final sweep (sim): cancelled 0 order(s) this run left open; no other order touched\n"}
+    monkeypatch.setattr(remote_bench, "timed_run", lambda command, timeout: fake)
+    monkeypatch.setattr(remote_bench, "REQUESTS_FILE", ledger)
+    rows, details = remote_bench.remote(False, lambda message: None)
+    values = {row.metric: row.value for row in rows}
+    assert values["-m trading: wall at 5 requests/s"] == 480.0
+    assert values["full suite -n 2: requests (cleanup included)"] == 2412
+    assert values["-m trading: run / skipped / deselected"] == 400
+    assert values["-m trading: orders the final sweep found open"] == 0.0
+    assert {row.status for row in rows if row.target} == {"met"}

@@ -1,7 +1,7 @@
 """``pulse-bench``: how fast the regression gate is. Prints a table and writes ``reports/bench.json``.
 
     pulse-bench                      # every benchmark (a few minutes)
-    pulse-bench --only ws_latency    # one of: suite, fuzz, ws_latency, engine, memory, mutation
+    pulse-bench --only ws_latency    # one of: suite, fuzz, ws_latency, engine, memory, mutation, remote
     pulse-bench --quick              # a smoke version of each, in seconds
 
 Every comparison is a ratio measured within one run, so the figures hold on a shared, loaded machine.
@@ -15,6 +15,7 @@ from pathlib import Path
 from harness.bench.fuzz import fuzz
 from harness.bench.gateway import engine, memory, ws_latency
 from harness.bench.mutation import mutation
+from harness.bench.remote import remote
 from harness.bench.suite import ROOT, suite
 from harness.bench.table import BenchRun, render_table, write_json
 
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "engine": engine,
     "memory": memory,
     "mutation": mutation,
+    "remote": remote,
 }
 DEFAULT_OUTPUT = ROOT / "reports" / "bench.json"
 
