@@ -154,8 +154,9 @@ def negative_schema(pulse_env, tokens):
 def _fuzz_profile(pulse_env):
     """The environment's profile, with the fuzz database: a stored failure is replayed once, then dropped."""
     name = f"{pulse_env.hypothesis_profile}-fuzz-{pulse_env.name}"
+    # derandomize=False: under CI=true hypothesis' "ci" profile derandomizes, which forbids any database.
     hypothesis.settings.register_profile(name, hypothesis.settings.get_profile(pulse_env.hypothesis_profile),
-                                         database=ReplayOnceDatabase(DATABASE_DIR / pulse_env.name))
+                                         database=ReplayOnceDatabase(DATABASE_DIR / pulse_env.name), derandomize=False)
     hypothesis.settings.load_profile(name)
     yield
     hypothesis.settings.load_profile(pulse_env.hypothesis_profile)
