@@ -35,7 +35,7 @@ def remote(quick: bool, progress) -> tuple[list[Row], dict]:
             Row("remote", f"{name}: run / skipped / deselected",
                 outcome.get("passed", 0) + outcome.get("failed", 0) + outcome.get("xfailed", 0), "tests",
                 note=f"{outcome.get('skipped', 0)} skipped (local_only, account_wide), "
-                     f"{outcome.get('deselected', 0)} deselected (one transport)"),
+                     f"{outcome.get('deselected', 0)} deselected (-m, one transport per case)"),
             Row("remote", f"{name}: orders the final sweep found open", _swept(swept), "",
                 note="0: every test cancelled its own"),
         ]

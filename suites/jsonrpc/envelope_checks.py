@@ -6,6 +6,7 @@ import time
 
 from harness.checks import STRICT, CheckFailure, Fail, check
 from harness.errors import GatewayUnreachable
+from harness.pacing import Pacer
 from harness.ws import WsClient
 
 JSONRPC_CODES = {"parse_error": -32700, "invalid_request": -32600, "method_not_found": -32601,
@@ -106,19 +107,41 @@ def is_result_reply(reply: dict, sent_id: object) -> object:
     return reply["result"]
 
 
+def is_rate_limited(reply: dict) -> bool:
+    return isinstance(reply.get("error"), dict) and reply["error"].get("code") == JSONRPC_CODES["too_many_requests"]
+
+
+def is_answer_reply(reply: dict, sent_id: object) -> object | None:
+    """A result reply to ``sent_id``, or its too_many_requests refusal (a shared gateway may refuse any request
+    for its rate, I-303): either way the request got its own answer. Returns the result (None when refused)."""
+    if is_rate_limited(reply):
+        is_error_reply(reply, "too_many_requests", sent_id)
+        return None
+    return is_result_reply(reply, sent_id)
+
+
 # ---------------------------------------------------------------------------------------------- raw frames
+RATE_LIMIT_ATTEMPTS = 4
+
+
 def raw_reply(ws: WsClient, frame: str | list[str], timeout: float = 5.0) -> dict:
     """Send one frame exactly as given (a list = one message in WebSocket fragments); return the reply.
 
-    Raw frames are not registered as pending requests, so their replies arrive on ``ws.unmatched``.
+    Raw frames are not registered as pending requests, so their replies arrive on ``ws.unmatched``. A shared
+    gateway may refuse any request for its rate (too_many_requests, I-303): the frame was not executed, so it is
+    sent again after a backoff, as the clients do for every other request.
     """
-    while not ws.unmatched.empty():
-        ws.unmatched.get_nowait()
-    if isinstance(frame, list):
-        ws.send_fragmented(frame)
-    else:
-        ws.send_raw(frame)
-    reply = next_unmatched(ws, timeout, f"the frame {str(frame)[:200]!r}")
+    for attempt in range(RATE_LIMIT_ATTEMPTS):
+        while not ws.unmatched.empty():
+            ws.unmatched.get_nowait()
+        if isinstance(frame, list):
+            ws.send_fragmented(frame)
+        else:
+            ws.send_raw(frame)
+        reply = next_unmatched(ws, timeout, f"the frame {str(frame)[:200]!r}")
+        if not is_rate_limited(reply) or attempt == RATE_LIMIT_ATTEMPTS - 1:
+            break
+        Pacer.backoff(attempt)
     assert "unparseable_frame" not in reply and "unexpected_frame" not in reply, (
         f"received a frame that is not a JSON object: {reply}; documented a JSON-RPC reply object")
     return reply
