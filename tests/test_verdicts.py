@@ -6,13 +6,13 @@ on a register entry (non-strict) and an informational one; the gate's exit statu
 
 import ast
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from harness import checks
 from harness.checks import CheckFailure, Fail, check, grade
+from tests.test_regression_gate import PLUGINS, this_checkout_first  # noqa: F401 (autouse fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,14 +130,6 @@ def test_informational():
 def test_plain_assert(reading):
     assert INDEX == 60000
 '''
-
-PLUGINS = ("-p", "harness.outcomes", "-p", "harness.matrix", "-p", "harness.regression_gate")
-
-
-@pytest.fixture(autouse=True)
-def this_checkout_first(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-
 
 @pytest.fixture
 def run(pytester):
