@@ -38,7 +38,10 @@ def test_two_processes_sharing_one_schedule_get_the_combined_rate(tmp_path):
     assert len(stamps) == 20
     assert stamps[-1] - stamps[0] >= 19 / 20 * 0.9, f"20 requests in {stamps[-1] - stamps[0]:.2f}s: over 20/s"
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-    assert min(gaps) > 0.5 / 20, f"two requests {min(gaps) * 1000:.1f} ms apart at 20/s"
+    # The stamps are taken when a sleep wakes up, which a loaded machine delays now and then (one 23 ms gap seen in
+    # CI): the median gap shows the shared schedule; the total span above shows the combined rate.
+    median_gap = sorted(gaps)[len(gaps) // 2]
+    assert median_gap > 0.8 / 20, f"median gap {median_gap * 1000:.1f} ms at 20/s: the processes do not share a schedule"
     assert json.loads((tmp_path / pacing.STATE_FILE).read_text())["sent"] == 20
 
 
