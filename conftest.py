@@ -269,12 +269,8 @@ def ws_client(pulse_env, pacer):
 @pytest.fixture
 def pulse(pulse_env, rest, tokens, tracker, ws_client):
     """``pulse(account, transport)`` gives an authenticated PulseApi; its orders are cancelled at teardown."""
-    made: list[PulseApi] = []
-
     def make(account: str = "maker", transport: str = "http") -> PulseApi:
-        api = PulseApi(transport, rest, tokens[account], tracker, ws_client() if transport == "ws" else None)
-        made.append(api)
-        return api
+        return PulseApi(transport, rest, tokens[account], tracker, ws_client() if transport == "ws" else None)
 
     yield make
     cancel_tracked_orders(rest, tokens, tracker)

@@ -254,5 +254,5 @@ def keep_failure(failure, case, response) -> bool:
     if isinstance(failure, AcceptedNegativeData):
         return response.status_code != 200 or not valid_once_null_is_absent(case)  # I-185
     # An IgnoredAuth probe (no token, bad token) refused with HTTP 400, as I-03 documents for every error rather
-    # than 401/403, is not a failure; pulse_private_call_refused_without_token checks that refusal's body.
+    # than 401/403, is not a failure; suites/auth/test_private_method_auth.py checks that refusal's body.
     return not (isinstance(failure, IgnoredAuth) and "got `400 " in failure.message)
