@@ -6,7 +6,7 @@ import uuid
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -40,97 +40,106 @@ def _query_params(request: Request) -> dict:
     return params
 
 
-def build_app(gateway: Gateway) -> Starlette:
+def _gateway(connection: HTTPConnection) -> Gateway:
+    return connection.app.state.gateway
+
+
+async def http_rpc(request: Request) -> Response:
+    gateway = _gateway(request)
+    request.app.state.served["http_requests"] += 1
+    method = f"{request.path_params['scope']}/{request.path_params['name']}"
+    known = method in gateway.methods and method not in WS_ONLY_METHODS
+    if not known:
+        return _message(PulseError(METHOD_NOT_FOUND, f"no HTTP operation {request.url.path}"), 404)
+    expected_verb = "GET" if method == "public/auth" else "POST"
+    if request.method != expected_verb:
+        refusal = _message(PulseError(INVALID_REQUEST, f"use {expected_verb} for {request.url.path}"), 405)
+        refusal.headers["Allow"] = expected_verb
+        return refusal
+    if delay := gateway.request_delay_s():
+        await asyncio.sleep(delay)
+    authorization = request.headers.get("authorization", "")
+    bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+    ctx = CallContext("http", rate_key=bearer or (request.client.host if request.client else "?"), bearer=bearer)
     max_bytes = gateway.limits["max_message_bytes"]
-    served = {"http_requests": 0, "ws_messages": 0}  # read through /_refgw/control/status (benchmarks)
+    try:
+        if expected_verb == "GET":
+            params = _query_params(request)
+        else:
+            raw = await request.body()
+            if len(raw) > max_bytes:
+                raise PulseError(INVALID_REQUEST, f"body larger than {max_bytes} bytes")
+            try:
+                body = json.loads(raw) if raw.strip() else None
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise PulseError(PARSE_ERROR, f"body is not valid JSON ({exc})") from None
+            params = gateway.http_envelope_params(method, body)
+        result = gateway.call(method, params, ctx)
+    except PulseError as error:
+        return _message(error)
+    except Exception as exc:  # never a 5xx: report the defect as a Message
+        return _message(PulseError(INTERNAL_ERROR, f"request could not be processed: {exc!r}"))
+    return JSONResponse(result)
 
-    async def http_rpc(request: Request) -> Response:
-        served["http_requests"] += 1
-        method = f"{request.path_params['scope']}/{request.path_params['name']}"
-        known = method in gateway.methods and method not in WS_ONLY_METHODS
-        if not known:
-            return _message(PulseError(METHOD_NOT_FOUND, f"no HTTP operation {request.url.path}"), 404)
-        expected_verb = "GET" if method == "public/auth" else "POST"
-        if request.method != expected_verb:
-            refusal = _message(PulseError(INVALID_REQUEST, f"use {expected_verb} for {request.url.path}"), 405)
-            refusal.headers["Allow"] = expected_verb
-            return refusal
-        if delay := gateway.request_delay_s():
-            await asyncio.sleep(delay)
-        authorization = request.headers.get("authorization", "")
-        bearer = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
-        ctx = CallContext("http", rate_key=bearer or (request.client.host if request.client else "?"), bearer=bearer)
-        try:
-            if expected_verb == "GET":
-                params = _query_params(request)
-            else:
-                raw = await request.body()
-                if len(raw) > max_bytes:
-                    raise PulseError(INVALID_REQUEST, f"body larger than {max_bytes} bytes")
-                try:
-                    body = json.loads(raw) if raw.strip() else None
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise PulseError(PARSE_ERROR, f"body is not valid JSON ({exc})") from None
-                params = gateway.http_envelope_params(method, body)
-            result = gateway.call(method, params, ctx)
-        except PulseError as error:
-            return _message(error)
-        except Exception as exc:  # never a 5xx: report the defect as a Message
-            return _message(PulseError(INTERNAL_ERROR, f"request could not be processed: {exc!r}"))
-        return JSONResponse(result)
 
-    async def websocket_endpoint(websocket: WebSocket) -> None:
-        await websocket.accept()
-        outbox: asyncio.Queue = asyncio.Queue()
-        queue_limit = gateway.limits["notification_queue"]
-        closing: dict = {}
+class WsConnection:
+    """One WebSocket connection: a bounded outbox, a reader task and a writer task."""
 
-        def send(message: dict) -> None:
-            if closing:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.gateway = _gateway(websocket)
+        self.served = websocket.app.state.served
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.queue_limit = self.gateway.limits["notification_queue"]
+        self.max_bytes = self.gateway.limits["max_message_bytes"]
+        self.closing: dict = {}
+        self.session = Session(uuid.uuid4().hex, self.send, self.close)
+
+    def send(self, message: dict) -> None:
+        if self.closing:
+            return
+        if self.outbox.qsize() >= self.queue_limit:  # a reader this slow would make memory grow without bound
+            self.close(1008, "slow consumer: notification queue overflow")
+            return
+        self.outbox.put_nowait(message)
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closing:
+            self.closing.update(code=code, reason=reason)
+            self.outbox.put_nowait(None)
+
+    async def writer(self) -> None:
+        while (message := await self.outbox.get()) is not None:
+            await self.websocket.send_text(json.dumps(message))
+
+    async def reader(self) -> None:
+        gateway, session = self.gateway, self.session
+        while not self.closing:
+            frame = await self.websocket.receive()
+            if frame["type"] == "websocket.disconnect":
                 return
-            if outbox.qsize() >= queue_limit:  # a reader this slow would make memory grow without bound
-                close(1008, "slow consumer: notification queue overflow")
-                return
-            outbox.put_nowait(message)
+            text = frame.get("text")
+            if text is None:
+                self.send(_rpc_error(None, PulseError(INVALID_REQUEST, "binary frames are not supported")))
+                continue
+            self.served["ws_messages"] += 1
+            if delay := gateway.request_delay_s():
+                await asyncio.sleep(delay)
+            gateway.client_message(session)
+            ctx = CallContext("ws", rate_key=session.session_id, session=session)
+            reply = handle_ws_text(gateway, ctx, text, self.max_bytes)
+            if reply is not None:
+                for hook in gateway.reply_hooks:
+                    reply = hook(reply, {"text": text, "session": session, "ctx": ctx})
+                self.send(reply)
+            for follow_up in ctx.after_reply:
+                follow_up()
 
-        def close(code: int, reason: str) -> None:
-            if not closing:
-                closing.update(code=code, reason=reason)
-                outbox.put_nowait(None)
-
-        session = Session(uuid.uuid4().hex, send, close)
-        gateway.open_session(session)
-
-        async def writer() -> None:
-            while (message := await outbox.get()) is not None:
-                await websocket.send_text(json.dumps(message))
-
-        async def reader() -> None:
-            while not closing:
-                frame = await websocket.receive()
-                if frame["type"] == "websocket.disconnect":
-                    return
-                text = frame.get("text")
-                if text is None:
-                    send(_rpc_error(None, PulseError(INVALID_REQUEST, "binary frames are not supported")))
-                    continue
-                served["ws_messages"] += 1
-                if delay := gateway.request_delay_s():
-                    await asyncio.sleep(delay)
-                gateway.client_message(session)
-                ctx = CallContext("ws", rate_key=session.session_id, session=session)
-                reply = handle_ws_text(gateway, ctx, text, max_bytes)
-                if reply is not None:
-                    for hook in gateway.reply_hooks:
-                        reply = hook(reply, {"text": text, "session": session, "ctx": ctx})
-                    send(reply)
-                for follow_up in ctx.after_reply:
-                    follow_up()
-
+    async def serve(self) -> None:
         # One reader and one writer task for the connection's life; whichever ends first ends the other
         # (a task and an asyncio.wait per frame cost ~15 us, 9%, of a loopback round trip; pulse-bench ws_latency).
-        writer_task = asyncio.create_task(writer())
-        reader_task = asyncio.create_task(reader())
+        writer_task = asyncio.create_task(self.writer())
+        reader_task = asyncio.create_task(self.reader())
         try:
             done, _ = await asyncio.wait({reader_task, writer_task}, return_when=asyncio.FIRST_COMPLETED)
             if reader_task in done:
@@ -139,50 +148,68 @@ def build_app(gateway: Gateway) -> Starlette:
             pass
         finally:
             reader_task.cancel()
-            if closing:
+            if self.closing:
                 try:
                     await asyncio.wait_for(writer_task, timeout=2)
                 except (TimeoutError, Exception):
                     writer_task.cancel()
                 try:
-                    await websocket.close(closing["code"], closing["reason"])
+                    await self.websocket.close(self.closing["code"], self.closing["reason"])
                 except Exception:  # already closed by the peer
                     pass
             else:
                 writer_task.cancel()
-            gateway.close_session(session)
+            self.gateway.close_session(self.session)
 
-    async def control(request: Request) -> Response:
-        action = request.path_params["action"]
-        try:
-            body = json.loads(await request.body() or b"{}")
-            if action == "advance_clock":
-                return JSONResponse({"now_ms": gateway.clock.advance(int(body["ms"]))})
-            if action == "set_index_price":
-                gateway.exchange.set_index_price(str(body["index_name"]), float(body["price"]))
-                return JSONResponse({"ok": True})
-            if action == "status":
-                return JSONResponse({"version": VERSION, "now_ms": gateway.clock.now_ms(),
-                                     "faults": gateway.active_faults,
-                                     "deviations": gateway.active_deviations, "sessions": len(gateway.sessions), **served})
-        except (KeyError, ValueError, TypeError) as exc:
-            return JSONResponse({"error": f"bad control request: {exc!r}"}, status_code=400)
-        return JSONResponse({"error": f"unknown control action {action!r}"}, status_code=404)
 
-    @asynccontextmanager
-    async def lifespan(app):
-        stop = asyncio.Event()
-        timers = asyncio.create_task(gateway.run_timers(stop))
-        yield
-        stop.set()
-        await timers
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    await websocket.accept()
+    connection = WsConnection(websocket)
+    connection.gateway.open_session(connection.session)
+    await connection.serve()
 
-    routes = [
-        Route("/api/v2/{scope}/{name}", http_rpc, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"]),
-        WebSocketRoute("/ws/api/v2", websocket_endpoint),
-        Route("/_refgw/control/{action}", control, methods=["GET", "POST"]),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
+
+async def control(request: Request) -> Response:
+    gateway = _gateway(request)
+    action = request.path_params["action"]
+    try:
+        body = json.loads(await request.body() or b"{}")
+        if action == "advance_clock":
+            return JSONResponse({"now_ms": gateway.clock.advance(int(body["ms"]))})
+        if action == "set_index_price":
+            gateway.exchange.set_index_price(str(body["index_name"]), float(body["price"]))
+            return JSONResponse({"ok": True})
+        if action == "status":
+            return JSONResponse({"version": VERSION, "now_ms": gateway.clock.now_ms(),
+                                 "faults": gateway.active_faults, "deviations": gateway.active_deviations,
+                                 "sessions": len(gateway.sessions), **request.app.state.served})
+    except (KeyError, ValueError, TypeError) as exc:
+        return JSONResponse({"error": f"bad control request: {exc!r}"}, status_code=400)
+    return JSONResponse({"error": f"unknown control action {action!r}"}, status_code=404)
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette):
+    stop = asyncio.Event()
+    timers = asyncio.create_task(app.state.gateway.run_timers(stop))
+    yield
+    stop.set()
+    await timers
+
+
+ROUTES = [
+    Route("/api/v2/{scope}/{name}", http_rpc, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"]),
+    WebSocketRoute("/ws/api/v2", websocket_endpoint),
+    Route("/_refgw/control/{action}", control, methods=["GET", "POST"]),
+]
+
+
+def build_app(gateway: Gateway) -> Starlette:
+    """The application serving ``gateway``; the handlers find it (and the served counters) in ``app.state``."""
+    app = Starlette(routes=ROUTES, lifespan=lifespan)
+    app.state.gateway = gateway
+    app.state.served = {"http_requests": 0, "ws_messages": 0}  # read through /_refgw/control/status (benchmarks)
+    return app
 
 
 def _rpc_error(request_id, error: PulseError) -> dict:

@@ -2,6 +2,9 @@
 
 import time
 
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
 
 class Clock:
     def __init__(self) -> None:

@@ -1,6 +1,6 @@
 """The deviation catalogue: named latitudes a *correct* shared staging gateway may take within the doc.
 
-The mirror image of the fault catalogue (``faults.py``): each deviation is one small function that bends one
+The mirror image of the fault catalogue (``faults/``): each deviation is one small function that bends one
 seam of a running ``Gateway`` (an engine method, a result/notification/reply hook, a timer hook or the request
 delay), and some first adjust the configuration (``configure``: extra accounts, instruments, the funding period).
 Nothing in the engine tests for deviations. ``pulse-mutation`` runs the suite once per deviation and expects it

@@ -22,3 +22,12 @@ def test_start_gateway_answers_http_and_ws():
         assert reply == {"jsonrpc": "2.0", "id": 7, "result": 60000.0}
     finally:
         gateway.stop()
+
+
+def test_each_fault_lives_in_the_module_of_its_area():
+    """reference_gateway/faults/ has one module per area: a fault written elsewhere would be hard to find."""
+    from reference_gateway.faults import FAULTS
+
+    misplaced = {f.name: f.apply.__module__ for f in FAULTS.values()
+                 if f.apply.__module__ != f"reference_gateway.faults.{f.area}"}
+    assert not misplaced, f"faults outside reference_gateway/faults/<area>.py: {misplaced}"
