@@ -434,7 +434,8 @@ def merge_shards(reports: Sequence[dict]) -> tuple[dict, list[str]]:
     order = {run: i for i, run in enumerate(first["campaign"])}
     merged = sorted(outcomes.values(), key=lambda o: order.get(f"{o.kind}:{o.fault}", len(order)))
     summary = summarise(merged, max(r["wall_seconds"] for r in reports), clean)
-    summary["remote"] = first["remote"]
+    if first["remote"]:
+        summary["remote"] = True
     summary["shards"] = sorted(({"index": r["shard"]["index"], "total": total, "runs": len(r["shard"]["runs"]),
                                  "wall_seconds": r["wall_seconds"]} for r in reports), key=lambda s: s["index"])
     return summary, problems
@@ -462,8 +463,14 @@ def write_report(summary: dict, json_path: Path) -> None:
 
 
 def merge_main(files: Sequence[Path], out: Path, update_timings: bool = False) -> int:
-    reports = [json.loads(Path(f).read_text()) for f in files]
+    reports, unreadable = [], []
+    for file in files:
+        try:
+            reports.append(json.loads(Path(file).read_text()))
+        except (OSError, ValueError) as exc:  # e.g. an unexpanded glob: no shard uploaded a report
+            unreadable.append(f"{file}: not a shard report ({exc.__class__.__name__})")
     summary, problems = merge_shards(reports)
+    problems = unreadable + problems
     first = reports[0]["shard"] if reports else {"gate": True, "with_deviations": False, "remote": False}
     target = Target(remote=first["remote"])
     write_report(summary, out / f"{target.report_stem}.json")
