@@ -52,6 +52,7 @@ FAULT, DEVIATION = "fault", "deviation"
 PYTEST_FAILED, PYTEST_PASSED, PYTEST_NO_TESTS = 1, 0, 5
 SUMMARY_LINE = re.compile(r"^(FAILED|ERROR) (?P<nodeid>\S+?)(?: - .*)?$")
 DEVIATION_GATE = ROOT / "spec" / "known_failures" / "deviations.toml"
+REMOTE_GATE = ROOT / "spec" / "known_failures" / "mutation-remote.toml"  # remote runs judged as the local campaign
 TIMINGS = ROOT / "ci" / "mutation-seconds.json"
 CLEAN = "clean"  # the clean run's id in a sharded campaign
 SIMULATOR_PROFILE = "staging"
@@ -202,9 +203,8 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
         started = time.monotonic()
         if target.remote:  # the simulator takes the fault; pytest only sees a remote gateway
             with remote_gateway(*switched) as (rest_base, ws_url):
-                extra = ["-x", *target.pytest_options(rest_base, ws_url)]
-                if fault.kind == DEVIATION:
-                    extra += ["--known-failures", str(DEVIATION_GATE)]
+                gate = DEVIATION_GATE if fault.kind == DEVIATION else REMOTE_GATE
+                extra = ["-x", *target.pytest_options(rest_base, ws_url), "--known-failures", str(gate)]
                 returncode, output, timed_out = runner(pytest_command(fault.markers, [], junit, extra), timeout)
         else:
             command = pytest_command(fault.markers, switched[0], junit, ["-x"], deviations=switched[1])
@@ -322,7 +322,8 @@ def run_clean(timeout: float, workers: int, runner: Runner = run_subprocess, tar
         junit = Path(tmp) / "junit.xml"
         extra = ["-n", str(workers)] if workers > 1 else []
         if target.remote:
-            extra += [*target.pytest_options(*stack.enter_context(remote_gateway()))]
+            simulator = stack.enter_context(remote_gateway())
+            extra += [*target.pytest_options(*simulator), "--known-failures", str(REMOTE_GATE)]
         started = time.monotonic()
         returncode, output, timed_out = runner(pytest_command(None, [], junit, extra), timeout)
         failed = [m["nodeid"] for line in output.splitlines() if (m := SUMMARY_LINE.match(line.strip()))]
