@@ -14,9 +14,23 @@ a false alarm (a test that would fail on a legitimate shared gateway).
 
     pulse-mutation --only-deviations        # just the deviations; --deviation NAME for some of them
     pulse-mutation --gate --with-deviations # the gate also fails on a red deviation
+
+Scaled out over a CI job matrix (no scheduler of its own): ``--shard K/N`` runs the K-th of N deterministic parts
+of the campaign (the clean run, the faults and the deviations, balanced by ci/mutation-seconds.json) and writes
+reports/mutation/shard-K-of-N.json; ``--merge FILES...`` joins the shard reports into reports/mutation.{json,md}
+and applies the gate (a missing shard, or a run in two shards, fails it too).
+
+    pulse-mutation --gate --with-deviations --shard 2/4
+    pulse-mutation --merge reports/mutation/shard-*-of-4.json
+
+Remote mode (``--remote``): each run goes against its own staging simulator (``pulse-refgw --profile staging``
+plus the fault) with the suites in remote mode (``--env sim``: local_only and account_wide deselected, one
+transport per case), unpaced unless ``--requests-per-second``/``--request-budget`` say otherwise; reports go to
+reports/mutation-remote.{json,md} (shards under reports/mutation-remote/).
 """
 
 import argparse
+import contextlib
 import json
 import re
 import statistics
@@ -38,6 +52,42 @@ FAULT, DEVIATION = "fault", "deviation"
 PYTEST_FAILED, PYTEST_PASSED, PYTEST_NO_TESTS = 1, 0, 5
 SUMMARY_LINE = re.compile(r"^(FAILED|ERROR) (?P<nodeid>\S+?)(?: - .*)?$")
 DEVIATION_GATE = ROOT / "spec" / "known_failures" / "deviations.toml"
+TIMINGS = ROOT / "ci" / "mutation-seconds.json"
+CLEAN = "clean"  # the clean run's id in a sharded campaign
+SIMULATOR_PROFILE = "staging"
+FINAL_LINE = re.compile(r"^=*\s*(?P<counts>\d+ (passed|failed|skipped|deselected|error).*?)(?: in [\d.]+s.*)?=*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the runs go: the embedded reference gateway (local mode, the default), or a staging simulator per
+    run with the suites in remote mode (``--env sim``), at this pace and budget (0: unpaced, unlimited)."""
+    remote: bool = False
+    requests_per_second: float = 0
+    request_budget: int = 0
+
+    @property
+    def report_stem(self) -> str:
+        return "mutation-remote" if self.remote else "mutation"
+
+    def pytest_options(self, rest_base: str, ws_url: str) -> list[str]:
+        return ["--env", "sim", "--base-url", rest_base, "--ws-url", ws_url,
+                "--requests-per-second", f"{self.requests_per_second:g}", "--request-budget", str(self.request_budget)]
+
+
+LOCAL = Target()
+
+
+@contextlib.contextmanager
+def remote_gateway(faults: Sequence[str] = (), deviations: Sequence[str] = ()):
+    """A staging simulator private to one run, with the fault (or deviation) switched in: (REST base, WS URL)."""
+    from harness.local import LocalGateway  # the gateway runs as a subprocess; the harness never imports it
+
+    gateway = LocalGateway(tuple(faults), deviations=tuple(deviations), profile=SIMULATOR_PROFILE)
+    try:
+        yield gateway.rest_base, gateway.ws_url
+    finally:
+        gateway.stop()
 
 
 @dataclass(frozen=True)
@@ -59,6 +109,7 @@ class Outcome:
     seconds: float
     detail: str = ""
     kind: str = FAULT
+    reported: list[str] | None = None  # remote mode: failures the remote gate reported, not failing (non-strict)
 
 
 # ---------------------------------------------------------------------------------------------- catalogue
@@ -108,6 +159,18 @@ def first_failure(output: str, junit: Path | None = None) -> str | None:
     return None
 
 
+def non_strict_failures(junit: Path) -> list[str]:
+    """Cases whose failure the run's gate reported instead of failing (an xfail "non-strict: I-NNN", e.g. a
+    check resting on a reading, which the remote policy does not fail on)."""
+    try:
+        tree = ET.parse(junit)
+    except (OSError, ET.ParseError):
+        return []
+    return [f"{case.get('classname')}::{case.get('name')}" for case in tree.iter("testcase")
+            if (skipped := case.find("skipped")) is not None and skipped.get("type") == "pytest.xfail"
+            and skipped.get("message", "").startswith("non-strict")]
+
+
 def classify(returncode: int | None, timed_out: bool) -> str:
     """A fault run's verdict from pytest's exit status (1: some test failed = the fault was caught)."""
     if timed_out:
@@ -132,17 +195,25 @@ def run_subprocess(command: list[str], timeout: float) -> tuple[int | None, str,
     return done.returncode, done.stdout + done.stderr, False
 
 
-def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess) -> Outcome:
+def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, target: Target = LOCAL) -> Outcome:
     """One fault run (red expected) or one deviation run (green expected), with -x: stop at the first failure."""
     switched = {FAULT: ([fault.name], ()), DEVIATION: ((), [fault.name])}[fault.kind]
     with tempfile.TemporaryDirectory(prefix="pulse-mutation-") as tmp:
         junit = Path(tmp) / "junit.xml"
         started = time.monotonic()
-        command = pytest_command(fault.markers, switched[0], junit, ["-x"], deviations=switched[1])
-        returncode, output, timed_out = runner(command, timeout)
+        if target.remote:  # the simulator takes the fault; pytest only sees a remote gateway
+            with remote_gateway(*switched) as (rest_base, ws_url):
+                extra = ["-x", *target.pytest_options(rest_base, ws_url)]  # judged as remote runs are (sim.toml)
+                if fault.kind == DEVIATION:
+                    extra += ["--known-failures", str(DEVIATION_GATE)]
+                returncode, output, timed_out = runner(pytest_command(fault.markers, [], junit, extra), timeout)
+        else:
+            command = pytest_command(fault.markers, switched[0], junit, ["-x"], deviations=switched[1])
+            returncode, output, timed_out = runner(command, timeout)
         seconds = round(time.monotonic() - started, 2)
         status = classify(returncode, timed_out)
         failing = first_failure(output, junit) if status in (KILLED, TIMEOUT) else None
+        reported = non_strict_failures(junit) if target.remote else []
     if fault.kind == DEVIATION:
         status = {KILLED: RED, SURVIVED: GREEN}.get(status, status)
     detail = ""
@@ -152,16 +223,30 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess) -> 
         detail = f"pytest exit status {returncode}: " + " | ".join(output.strip().splitlines()[-3:])
     elif status == TIMEOUT:
         detail = f"no verdict within {timeout:.0f}s"
-    return Outcome(fault.name, fault.area, fault.markers, status, failing, seconds, detail, fault.kind)
+    elif target.remote and status in (SURVIVED, GREEN):  # what ran remotely, e.g. "3 passed, 12 skipped"
+        detail = final_counts(output)
+        if reported:
+            detail += f"; {len(reported)} failure(s) reported, not failing (non-strict), first {reported[0]}"
+    return Outcome(fault.name, fault.area, fault.markers, status, failing, seconds, detail, fault.kind,
+                   reported if target.remote else None)
+
+
+def final_counts(output: str) -> str:
+    """pytest's closing counts ("2 passed, 14 skipped, 310 deselected"), or ""."""
+    for line in reversed(output.strip().splitlines()):
+        match = FINAL_LINE.match(line.strip())
+        if match:
+            return match["counts"].strip(" =")
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------- campaign
 def run_campaign(faults: Sequence[Fault], jobs: int, timeout: float, runner: Runner = run_subprocess,
-                 echo: Callable[[str], None] = print) -> list[Outcome]:
+                 echo: Callable[[str], None] = print, target: Target = LOCAL) -> list[Outcome]:
     outcomes: list[Outcome] = []
     width = max((len(f.name) for f in faults), default=10)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(run_fault, fault, timeout, runner): fault for fault in faults}
+        futures = {pool.submit(run_fault, fault, timeout, runner, target): fault for fault in faults}
         for done, future in enumerate(as_completed(futures), 1):
             outcome = future.result()
             outcomes.append(outcome)
@@ -196,7 +281,14 @@ def summarise(outcomes: Sequence[Outcome], wall_seconds: float, clean: dict | No
 
 
 def render_markdown(summary: dict) -> str:
-    lines = ["# Mutation campaign", ""]
+    title = "# Mutation campaign"
+    if summary.get("remote"):
+        title += " in remote mode (a staging simulator per run; local_only and account_wide deselected)"
+    lines = [title, ""]
+    if summary.get("shards"):
+        shards = summary["shards"]
+        lines += [f"Merged from {len(shards)} shard(s): " + ", ".join(
+            f"{s['index']}/{s['total']} ({s['runs']} runs, {s['wall_seconds']} s)" for s in shards) + ".", ""]
     if summary["faults"]:
         lines += [(f"Score **{summary['killed']}/{summary['faults']}** ({(summary['score'] or 0) * 100:.0f} %), "
                    f"median time to kill {summary['median_seconds_to_kill']} s, wall time {summary['wall_seconds']} s."),
@@ -226,19 +318,23 @@ def outcome_table(title: str, outcomes: Sequence[dict]) -> list[str]:
     return lines
 
 
-def run_clean(timeout: float, workers: int, runner: Runner = run_subprocess) -> dict:
+def run_clean(timeout: float, workers: int, runner: Runner = run_subprocess, target: Target = LOCAL) -> dict:
     """The whole suite once against the clean gateway: every failure is a false alarm."""
-    with tempfile.TemporaryDirectory(prefix="pulse-mutation-clean-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pulse-mutation-clean-") as tmp, contextlib.ExitStack() as stack:
         junit = Path(tmp) / "junit.xml"
         extra = ["-n", str(workers)] if workers > 1 else []
+        if target.remote:
+            extra += target.pytest_options(*stack.enter_context(remote_gateway()))
         started = time.monotonic()
         returncode, output, timed_out = runner(pytest_command(None, [], junit, extra), timeout)
         failed = [m["nodeid"] for line in output.splitlines() if (m := SUMMARY_LINE.match(line.strip()))]
+        reported = non_strict_failures(junit) if target.remote else None
     ok = returncode == PYTEST_PASSED and not timed_out
     if not ok and not failed:
         failed = [f"pytest exit status {returncode}{' (timeout)' if timed_out else ''}"]
-    return {"failures": 0 if ok else len(failed), "failed": failed, "seconds": round(time.monotonic() - started, 1),
-            "exit_status": returncode}
+    clean = {"failures": 0 if ok else len(failed), "failed": failed, "seconds": round(time.monotonic() - started, 1),
+             "exit_status": returncode}
+    return clean if reported is None else {**clean, "reported": reported}
 
 
 def gate_verdict(summary: dict, with_deviations: bool = False) -> tuple[bool, list[str]]:
@@ -279,47 +375,214 @@ def select(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Fa
     return runs
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# ---------------------------------------------------------------------------------------------- shards
+def run_id(run: Fault) -> str:
+    return f"{run.kind}:{run.name}"
+
+
+def load_timings(path: Path = TIMINGS) -> dict[str, float]:
+    try:
+        return {name: float(seconds) for name, seconds in json.loads(path.read_text())["seconds"].items()}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def partition(ids: Sequence[str], total: int, seconds: dict[str, float] | None = None) -> list[list[str]]:
+    """The campaign's runs in ``total`` shards, deterministically: longest first (by the committed timings; a run
+    they do not list counts as their median), each onto the least-loaded shard (ties: the lower shard, then the
+    name). Every run lands in exactly one shard; each shard keeps the campaign's order."""
+    seconds = seconds or {}
+    default = statistics.median(seconds.values()) if seconds else 1.0
+    estimate = {run: seconds.get(run, default) for run in ids}
+    loads, shards = [0.0] * total, [[] for _ in range(total)]
+    for run in sorted(ids, key=lambda r: (-estimate[r], r)):
+        k = min(range(total), key=lambda i: (round(loads[i], 6), i))
+        shards[k].append(run)
+        loads[k] += estimate[run]
+    order = {run: i for i, run in enumerate(ids)}
+    return [sorted(shard, key=order.__getitem__) for shard in shards]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected K/N with 1 <= K <= N (e.g. 2/4)")
+    return int(match[1]), int(match[2])
+
+
+def shard_path(out: Path, target: Target, index: int, total: int) -> Path:
+    return out / target.report_stem / f"shard-{index}-of-{total}.json"
+
+
+def merge_shards(reports: Sequence[dict]) -> tuple[dict, list[str]]:
+    """The shard reports as one campaign summary, and what is wrong with the set (a missing or repeated shard,
+    shards of different campaigns, a run in two shards or in none)."""
+    if not reports:
+        return summarise([], 0.0), ["no shard report to merge"]
+    problems: list[str] = []
+    first = reports[0]["shard"]
+    for report in reports[1:]:
+        for key in ("total", "campaign", "gate", "with_deviations", "remote"):
+            if report["shard"][key] != first[key]:
+                problems.append(f"shard {report['shard']['index']}/{report['shard']['total']} differs from shard "
+                                f"{first['index']}/{first['total']} in {key}: not one campaign")
+    total = first["total"]
+    seen = [r["shard"]["index"] for r in reports]
+    missing = sorted(set(range(1, total + 1)) - set(seen))
+    problems += [f"shard {k}/{total} is missing" for k in missing]
+    problems += [f"shard {k}/{total} is given {seen.count(k)} times" for k in sorted(set(seen)) if seen.count(k) > 1]
+    ran: dict[str, list[int]] = {}
+    outcomes: dict[str, Outcome] = {}
+    clean = None
+    for report in reports:
+        index = report["shard"]["index"]
+        done = [f"{o['kind']}:{o['fault']}" for o in report["outcomes"] + report["deviations"]["outcomes"]]
+        if report.get("clean_run") is not None:
+            done.append(CLEAN)
+            clean = report["clean_run"]
+        for run in done:
+            ran.setdefault(run, []).append(index)
+        outcomes.update({f"{o['kind']}:{o['fault']}": Outcome(**o)
+                         for o in report["outcomes"] + report["deviations"]["outcomes"]})
+        if set(done) != set(report["shard"]["runs"]):
+            problems.append(f"shard {index}/{total} ran {len(done)} run(s), not the {len(report['shard']['runs'])} "
+                            "assigned to it")
+    problems += [f"{run} is in shards {', '.join(map(str, shards))}" for run, shards in ran.items() if len(shards) > 1]
+    if not missing:
+        problems += [f"{run} was run by no shard" for run in first["campaign"] if run not in ran]
+    order = {run: i for i, run in enumerate(first["campaign"])}
+    merged = sorted(outcomes.values(), key=lambda o: order.get(f"{o.kind}:{o.fault}", len(order)))
+    summary = summarise(merged, max(r["wall_seconds"] for r in reports), clean)
+    if first["remote"]:
+        summary["remote"] = True
+    summary["shards"] = sorted(({"index": r["shard"]["index"], "total": total, "runs": len(r["shard"]["runs"]),
+                                 "wall_seconds": r["wall_seconds"]} for r in reports), key=lambda s: s["index"])
+    return summary, problems
+
+
+def verdict(summary: dict, gate: bool, with_deviations: bool, shard_runs: Sequence[str] | None = None) -> int:
+    """The exit status, as printed: without --gate, 1 unless every fault was killed and every deviation stayed
+    green; with --gate, the gate's verdict (a shard without the clean run does not miss it)."""
+    deviations = summary["deviations"]
+    if not gate:
+        return 0 if summary["killed"] == summary["faults"] and len(deviations[GREEN]) == deviations["runs"] else 1
+    passed, reasons = gate_verdict(summary, with_deviations=with_deviations)
+    if shard_runs is not None:
+        reasons = [r for r in reasons if not (r == "the clean suite was not run" and CLEAN not in shard_runs)
+                   and not (r == "no deviation was run" and not any(x.startswith(DEVIATION) for x in shard_runs))]
+        passed = not reasons
+    print("mutation gate: PASS" if passed else "mutation gate: FAIL\n  " + "\n  ".join(reasons))
+    return 0 if passed else 1
+
+
+def write_report(summary: dict, json_path: Path) -> None:
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(summary, indent=2) + "\n")
+    json_path.with_suffix(".md").write_text(render_markdown(summary))
+
+
+def merge_main(files: Sequence[Path], out: Path, update_timings: bool = False) -> int:
+    reports, unreadable = [], []
+    for file in files:
+        try:
+            reports.append(json.loads(Path(file).read_text()))
+        except (OSError, ValueError) as exc:  # e.g. an unexpanded glob: no shard uploaded a report
+            unreadable.append(f"{file}: not a shard report ({exc.__class__.__name__})")
+    summary, problems = merge_shards(reports)
+    problems = unreadable + problems
+    first = reports[0]["shard"] if reports else {"gate": True, "with_deviations": False, "remote": False}
+    target = Target(remote=first["remote"])
+    write_report(summary, out / f"{target.report_stem}.json")
+    if update_timings and not problems:
+        seconds = {f"{o['kind']}:{o['fault']}": o["seconds"]
+                   for o in summary["outcomes"] + summary["deviations"]["outcomes"]}
+        if summary["clean_run"]:
+            seconds[CLEAN] = summary["clean_run"]["seconds"]
+        document = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
+        document["seconds"] = dict(sorted(seconds.items()))
+        TIMINGS.write_text(json.dumps(document, indent=1) + "\n")
+    print_score(summary, out / f"{target.report_stem}.md")
+    for problem in problems:
+        print(f"merge: {problem}")
+    status = verdict(summary, first["gate"], first["with_deviations"])
+    return 1 if problems else status
+
+
+def print_score(summary: dict, markdown: Path) -> None:
+    deviations = summary["deviations"]
+    print(f"score {summary['killed']}/{summary['faults']}, median time to kill {summary['median_seconds_to_kill']} s; "
+          f"deviations green {len(deviations[GREEN])}/{deviations['runs']}; wall {summary['wall_seconds']} s; "
+          f"{markdown}")
+
+
+def main(argv: Sequence[str] | None = None, runner: Runner = run_subprocess) -> int:
     parser = argparse.ArgumentParser(prog="pulse-mutation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="run only these faults")
     parser.add_argument("--deviation", action="append", default=[], metavar="NAME", help="run only these deviations")
     parser.add_argument("--only-faults", action="store_true", help="no deviation runs")
     parser.add_argument("--only-deviations", action="store_true", help="no fault runs")
     parser.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
-    parser.add_argument("--timeout", type=float, default=180, help="seconds per run (default 180)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per run (default 180; 300 --remote)")
     parser.add_argument("--gate", action="store_true",
                         help="also run the clean suite (-n 2); exit 1 if a fault survives or the clean run fails")
     parser.add_argument("--with-deviations", action="store_true",
                         help="with --gate: also run every deviation and fail on a red one (a false alarm)")
     parser.add_argument("--out", type=Path, default=REPORTS, help="where mutation.json/.md go (default reports/)")
+    parser.add_argument("--shard", type=parse_shard, metavar="K/N",
+                        help="run only the K-th of N deterministic parts of the campaign (a CI job matrix runs the "
+                             "N parts); report in OUT/mutation/shard-K-of-N.json")
+    parser.add_argument("--merge", nargs="+", type=Path, metavar="FILE",
+                        help="merge these shard reports into OUT/mutation.json/.md and judge them (no run); exit 1 "
+                             "also on a missing shard or a run in two shards")
+    parser.add_argument("--update-timings", action="store_true",
+                        help=f"with --merge: write the merged seconds per run to {TIMINGS.relative_to(ROOT)}")
+    parser.add_argument("--remote", action="store_true",
+                        help="each run against its own staging simulator (--profile staging + the fault), the "
+                             "suites in remote mode (--env sim); reports mutation-remote.json/.md")
+    parser.add_argument("--requests-per-second", type=float, default=0,
+                        help="--remote: the pace of each run (default 0: unpaced, the simulator is the run's own)")
+    parser.add_argument("--request-budget", type=int, default=0,
+                        help="--remote: the request budget of each run (default 0: unlimited)")
     args = parser.parse_args(argv)
     if args.only_faults and args.only_deviations:
         parser.error("--only-faults and --only-deviations exclude each other")
+    if args.merge:
+        return merge_main(args.merge, args.out, args.update_timings)
+    target = Target(args.remote, args.requests_per_second, args.request_budget)
+    timeout = args.timeout if args.timeout is not None else (300 if args.remote else 180)
 
     runs = select(parser, args)
+    shard_runs = None
+    if args.shard:
+        index, total = args.shard
+        campaign = ([CLEAN] if args.gate else []) + [run_id(r) for r in runs]
+        shard_runs = partition(campaign, total, load_timings())[index - 1]
+        runs = [r for r in runs if run_id(r) in shard_runs]
+        print(f"== shard {index}/{total}: {len(shard_runs)} of the campaign's {len(campaign)} runs", flush=True)
     started = time.monotonic()
     clean = None
-    if args.gate:
+    if args.gate and (shard_runs is None or CLEAN in shard_runs):
         print("== clean gateway, whole suite (-n 2): every failure is a false alarm", flush=True)
-        clean = run_clean(timeout=max(args.timeout, 600), workers=2)
+        clean = run_clean(timeout=max(timeout, 600), workers=2, runner=runner, target=target)
         print(f"   {clean['failures']} failure(s) in {clean['seconds']} s", flush=True)
     counts = {kind: sum(r.kind == kind for r in runs) for kind in (FAULT, DEVIATION)}
     print(f"== {counts[FAULT]} fault(s) (red expected), {counts[DEVIATION]} deviation(s) (green expected), "
-          f"{args.jobs} at a time", flush=True)
-    outcomes = run_campaign(runs, args.jobs, args.timeout, echo=lambda line: print(line, flush=True))
+          f"{args.jobs} at a time{' in remote mode' if args.remote else ''}", flush=True)
+    outcomes = run_campaign(runs, args.jobs, timeout, runner=runner, echo=lambda line: print(line, flush=True),
+                            target=target)
     summary = summarise(outcomes, time.monotonic() - started, clean)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "mutation.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (args.out / "mutation.md").write_text(render_markdown(summary))
-    deviations = summary["deviations"]
-    print(f"score {summary['killed']}/{summary['faults']}, median time to kill {summary['median_seconds_to_kill']} s; "
-          f"deviations green {len(deviations[GREEN])}/{deviations['runs']}; wall {summary['wall_seconds']} s; "
-          f"{args.out / 'mutation.md'}")
-    if not args.gate:
-        return 0 if summary["killed"] == summary["faults"] and len(deviations[GREEN]) == deviations["runs"] else 1
-    passed, reasons = gate_verdict(summary, with_deviations=args.with_deviations)
-    print("mutation gate: PASS" if passed else "mutation gate: FAIL\n  " + "\n  ".join(reasons))
-    return 0 if passed else 1
+    if args.remote:
+        summary["remote"] = True
+    if args.shard:
+        summary["shard"] = {"index": index, "total": total, "runs": shard_runs, "campaign": campaign,
+                            "gate": args.gate, "with_deviations": args.with_deviations, "remote": args.remote}
+        report = shard_path(args.out, target, index, total)
+    else:
+        report = args.out / f"{target.report_stem}.json"
+    write_report(summary, report)
+    print_score(summary, report.with_suffix(".md"))
+    return verdict(summary, args.gate, args.with_deviations, shard_runs)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness import mutation
 from harness.env import ACCOUNTS, credential_variables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,20 +19,24 @@ GITLAB = ROOT / "ci" / "gitlab" / "pulse-conformance.gitlab-ci.yml"
 SECRETS = {name for env in ("dev", "stg") for account in ACCOUNTS for name in credential_variables(env, account)}
 
 
-def github_commands() -> list[str]:
+def github_commands(job: str | None = None) -> list[str]:
     workflow = yaml.safe_load(GITHUB.read_text())
-    steps = workflow["jobs"]["conformance"]["steps"]
+    steps = [step for name, spec in workflow["jobs"].items() if job in (None, name) for step in spec["steps"]]
     return [line.strip() for step in steps if "run" in step for line in step["run"].splitlines() if line.strip()]
 
 
-def gitlab_commands() -> list[str]:
+def gitlab_commands(job: str | None = None) -> list[str]:
     pipeline = yaml.safe_load(GITLAB.read_text())
-    job = pipeline[".pulse-conformance"]
-    return [c for key in ("before_script", "script", "after_script") for c in job[key] if not c.startswith("cd ")]
+    jobs = [spec for name, spec in pipeline.items() if isinstance(spec, dict) and job in (None, name)]
+    return [c for spec in jobs for key in ("before_script", "script", "after_script") for c in spec.get(key, [])
+            if not c.startswith("cd ")]
 
 
-def expand(command: str, env: str) -> list[str]:
+def expand(command: str, env: str, shard: int = 1, total: int = 4) -> list[str]:
     command = command.replace("${{ matrix.env }}", env).replace('"$PULSE_ENV"', env).replace("$PULSE_ENV", env)
+    for name, value in (("${{ matrix.shard }}", shard), ("${{ strategy.job-total }}", total),
+                        ("$CI_NODE_INDEX", shard), ("$CI_NODE_TOTAL", total)):
+        command = command.replace(name, str(value))
     return shlex.split(command)
 
 
@@ -74,3 +79,58 @@ def test_every_pipeline_command_exists(command, tmp_path):
             assert option in completed.stdout, f"{argv[2]} has no option {option}"
     else:
         pytest.fail(f"pipeline command not covered by this test: {command}")
+
+
+# ---------------------------------------------------------------------------------------------- mutation shards
+def mutation_argv(commands: list[str], flag: str, shard: int, total: int) -> list[str]:
+    found = [expand(c, "stg", shard, total) for c in commands if "harness.mutation" in c and flag in c]
+    assert len(found) == 1, f"one pulse-mutation {flag} command expected, found {found}"
+    return found[0]
+
+
+def shards_run(commands: list[str], shards: list[int], total: int) -> list[tuple[int, int]]:
+    """The K/N each matrix job passes to --shard (with --gate --with-deviations, CI's gate)."""
+    runs = []
+    for shard in shards:
+        argv = mutation_argv(commands, "--shard", shard, total)
+        assert {"--gate", "--with-deviations"} <= set(argv)
+        runs.append(mutation.parse_shard(argv[argv.index("--shard") + 1]))
+    return runs
+
+
+def test_github_mutation_matrix_runs_every_shard_and_merges_them():
+    jobs = yaml.safe_load(GITHUB.read_text())["jobs"]
+    shards = jobs["mutation"]["strategy"]["matrix"]["shard"]
+    total = len(shards)
+    assert total >= 2
+    assert shards_run(github_commands("mutation"), shards, total) == [(k, total) for k in range(1, total + 1)]
+    upload = next(s for s in jobs["mutation"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["path"].rstrip("/").endswith("reports/mutation")
+    merge = jobs["mutation-merge"]
+    assert merge["needs"] == "mutation" and merge["if"] == "always()"
+    download = next(s for s in merge["steps"] if s.get("uses", "").startswith("actions/download-artifact"))
+    assert download["with"]["pattern"].rstrip("*") in upload["with"]["name"] and download["with"]["merge-multiple"]
+    argv = mutation_argv(github_commands("mutation-merge"), "--merge", 1, total)
+    assert download["with"]["path"].endswith(argv[argv.index("--merge") + 1].rsplit("/", 1)[0])
+
+
+def test_gitlab_mutation_jobs_run_every_shard_in_parallel_and_merge_them():
+    pipeline = yaml.safe_load(GITLAB.read_text())
+    job, merge = pipeline["pulse-mutation"], pipeline["pulse-mutation-merge"]
+    total = job["parallel"]
+    assert total >= 2
+    assert shards_run(gitlab_commands("pulse-mutation"), list(range(1, total + 1)), total) == [
+        (k, total) for k in range(1, total + 1)]
+    assert job["artifacts"]["when"] == "always" and job["artifacts"]["paths"] == ["$PULSE_DIR/reports/mutation/"]
+    assert merge["when"] == "always" and merge["needs"] == [{"job": "pulse-mutation", "artifacts": True}]
+    assert pipeline["stages"].index(merge["stage"]) > pipeline["stages"].index(job["stage"])
+    mutation_argv(gitlab_commands("pulse-mutation-merge"), "--merge", 1, total)
+
+
+@pytest.mark.parametrize("total", [4])
+def test_shard_reports_land_where_the_merge_job_reads_them(total, tmp_path):
+    """Each shard's report path matches the merge command's glob, one file per shard."""
+    argv = mutation_argv(github_commands("mutation-merge"), "--merge", 1, total)
+    pattern = argv[argv.index("--merge") + 1]
+    paths = {mutation.shard_path(tmp_path, mutation.LOCAL, k, total).relative_to(tmp_path) for k in range(1, total + 1)}
+    assert len(paths) == total and all(Path("reports", p).match(pattern) for p in paths)
