@@ -125,9 +125,10 @@ def load_catalogue(python: str = sys.executable, kind: str = FAULT) -> list[Faul
 def pytest_command(markers: str | None, faults: Sequence[str], junit: Path, extra: Sequence[str] = (),
                    python: str = sys.executable, deviations: Sequence[str] = ()) -> list[str]:
     """The pytest run for one fault (or, with no fault, the clean suite). ``-o addopts=`` keeps out whatever a
-    developer put there (e.g. ``-n``); ``--strict-markers`` is restated so a marker typo still fails."""
-    command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:allure_pytest",
-               "-o", "addopts=", "--strict-markers", "-rfE", f"--junitxml={junit}"]
+    developer put there (e.g. ``-n``); ``--strict-markers`` and the bytecode cache (harness/bytecode_cache.py: ~3.5 s
+    of CPU a run under PYTHONDONTWRITEBYTECODE) are restated."""
+    command = [python, "-m", "pytest", "-q", "-p", "harness.bytecode_cache", "-p", "no:cacheprovider",
+               "-p", "no:allure_pytest", "-o", "addopts=", "--strict-markers", "-rfE", f"--junitxml={junit}"]
     if markers:
         command += ["-m", markers]
     for name in faults:

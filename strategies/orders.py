@@ -130,6 +130,8 @@ QUERY_KINDS = st.sampled_from(("order_state", "open_orders", "history", "by_labe
 # cancel_all_by_instrument(TYPE_FILTERS) | query(QUERY_KINDS, ...); these bound its length.
 FLOW_STEPS_LOCAL = 25
 FLOW_EXAMPLES_LOCAL = 30
+# Locally the 30 flows run as 5 items of 6 (suites/trading/test_order_flows.py), so -n 2 can spread them.
+FLOW_PARTS_LOCAL = 5
 # On a shared gateway every request counts against the run's budget (~40 requests a flow): four flows of the
 # remote profile's ten steps keep the order flows near 300 requests of the 3,000.
 FLOW_EXAMPLES_REMOTE = 4

@@ -13,8 +13,9 @@ from harness.bench.table import Row, Target
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUN = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-WALL_TIME_TARGET = Target("<=", 30.0)  # seconds, full run on 2 cores with -n 2
+WALL_TIME_TARGET = Target("<=", 15.0)  # seconds, full run on 2 cores with -n 2 (issue #18)
 SPEEDUP_TARGET = Target(">=", 1.7)
+CORES = os.cpu_count() or 1
 RUN_FIELDS = ("seconds", "cpu_seconds", "load_average_1m", "exit_code", "outcome", "summary")
 SLOWEST = re.compile(r"^(\d+(?:\.\d+)?)s (?:call|setup|teardown)\s+(\S+)", re.MULTILINE)
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
@@ -69,6 +70,10 @@ def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
     cpu = {name: median([r["cpu_seconds"] for r in results]) for name, results in runs.items()}
     outcome = runs["plain"][-1]["outcome"]
     note = "" if all(r["exit_code"] == 0 for rs in runs.values() for r in rs) else "some runs had failing tests"
+    load = max(r["load_average_1m"] for rs in runs.values() for r in rs)
+    if load > CORES:  # other processes had the cores: the wall times are not this suite's
+        note = "; ".join(filter(None, (note, f"machine loaded (1-min load average up to {load:.1f} on {CORES} cores): "
+                                             "wall times inflated, CPU rows hold")))
     slowest = runs["plain"][-1].get("slowest")
     tests = sum(n for kind, n in outcome.items() if kind in ("passed", "failed", "xfailed", "xpassed"))
     rows = [
@@ -76,6 +81,8 @@ def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
         Row("suite", "default run, -n 2", medians["xdist -n 2"], "s", WALL_TIME_TARGET, note=note),
         Row("suite", "xdist speedup (plain / -n 2)", ratio(medians["plain"], medians["xdist -n 2"]), "x",
             SPEEDUP_TARGET),
+        Row("suite", "CPU of the -n 2 run (every process, gateways included)", cpu["xdist -n 2"], "s",
+            note=f"at best / {CORES} cores: the wall time an idle machine could reach"),
         Row("suite", "CPU: -n 2 / plain", ratio(cpu["xdist -n 2"], cpu["plain"]), "x",
             note="above 1: what the workers add; 2 cores can speed up at most 2 / this"),
         Row("suite", "fixed cost: start + collect only", medians["collect only"], "s"),

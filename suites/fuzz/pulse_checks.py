@@ -233,7 +233,20 @@ def valid_once_null_is_absent(case) -> bool:
     if body.get("params", {}) is None:
         body = {key: value for key, value in body.items() if key != "params"}
     alternative = case.operation.get_body_for_media_type("application/json")
-    return alternative is not None and jsonschema.Draft202012Validator(alternative.validation_schema).is_valid(body)
+    return alternative is not None and body_validator(alternative.validation_schema).is_valid(body)
+
+
+_validators: dict[int, tuple[object, jsonschema.Draft202012Validator]] = {}
+
+
+def body_validator(schema: dict) -> jsonschema.Draft202012Validator:
+    """One validator per body schema object (building one per case cost more than the check itself)."""
+    cached = _validators.get(id(schema))
+    if cached is None or cached[0] is not schema:  # the schema is kept alive beside it: its id is never reused
+        if len(_validators) > 256:
+            _validators.clear()
+        cached = _validators[id(schema)] = (schema, jsonschema.Draft202012Validator(schema))
+    return cached[1]
 
 
 def keep_failure(failure, case, response) -> bool:

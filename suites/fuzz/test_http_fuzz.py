@@ -1,7 +1,7 @@
 """Schemathesis over every /api/v2 operation of spec/openapi.yaml, positive and negative (I-01..I-04, I-180).
 
 Doc: every operation documents `200 OK` with its model and `400 Bad Request connection.Message`.
-One test per doc section and generation mode, so xdist spreads the 30 operations over the workers.
+One test per doc section and generation mode (Trading in two), so xdist spreads the 30 operations over the workers.
 """
 
 import pytest
@@ -11,6 +11,9 @@ pytestmark = [pytest.mark.fuzz]
 
 positive = schemathesis.pytest.from_fixture("positive_schema")
 negative = schemathesis.pytest.from_fixture("negative_schema")
+# The Trading section (19 operations, half of all cases) as two tests, its queries and the rest, so that -n 2 can
+# put them on different workers; together they take exactly the section's operations.
+TRADING_QUERIES = "^/private/get_"
 
 
 @positive.include(tag="Authentication").parametrize()
@@ -27,10 +30,18 @@ def test_positive_market_data(case, send_case):
     send_case(case)
 
 
-@positive.include(tag="Trading").parametrize()
+@positive.include(tag="Trading").exclude(path_regex=TRADING_QUERIES).parametrize()
 @pytest.mark.interpretation("I-03", "I-180")
-def test_positive_trading(case, send_case):
-    """Doc: each Trading operation answers a well-formed request with `200 OK` and its model."""
+def test_positive_orders_trading(case, send_case):
+    """Doc: each Trading operation answers a well-formed request with `200 OK` and its model (order entry and
+    account settings)."""
+    send_case(case)
+
+
+@positive.include(tag="Trading", path_regex=TRADING_QUERIES).parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
+def test_positive_queries_trading(case, send_case):
+    """Doc: each Trading operation answers a well-formed request with `200 OK` and its model (the queries)."""
     send_case(case)
 
 
@@ -55,9 +66,16 @@ def test_negative_market_data(case, send_case):
     send_case(case)
 
 
-@negative.include(tag="Trading").parametrize()
+@negative.include(tag="Trading").exclude(path_regex=TRADING_QUERIES).parametrize()
 @pytest.mark.interpretation("I-03", "I-180")
-def test_negative_trading(case, send_case):
+def test_negative_orders_trading(case, send_case):
+    """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
+    send_case(case)
+
+
+@negative.include(tag="Trading", path_regex=TRADING_QUERIES).parametrize()
+@pytest.mark.interpretation("I-03", "I-180")
+def test_negative_queries_trading(case, send_case):
     """Doc: `400 Bad Request connection.Message` — a malformed request is refused with that message."""
     send_case(case)
 

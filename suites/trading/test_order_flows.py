@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 
 from harness import report
 from harness.band import order_params
+from harness.env import load_environments
 from strategies import orders as S
 from suites.trading.conftest import start_driver
 
@@ -165,10 +166,30 @@ def order_flows(apis: dict, pulse_env, order_spec, isolated_book: bool):
     return OrderFlows
 
 
-def flow_settings(remote: bool) -> settings:
+def flow_settings(remote: bool, parts: int = 1) -> settings:
+    """One part's budget: the flows of the profile (capped), shared evenly between ``parts`` independent runs."""
     cap = S.FLOW_EXAMPLES_REMOTE if remote else S.FLOW_EXAMPLES_LOCAL
-    return settings(max_examples=min(settings.default.max_examples, cap),
+    return settings(max_examples=-(-min(settings.default.max_examples, cap) // parts),
                     stateful_step_count=min(settings.default.stateful_step_count, S.FLOW_STEPS_LOCAL))
+
+
+def flow_parts(config: pytest.Config) -> int:
+    """Locally the flows run as FLOW_PARTS_LOCAL independent state machines of equal size (the same flows in
+    total), so that ``-n 2`` can spread them over the workers; on a shared gateway as one run, as before."""
+    remote = load_environments()[config.getoption("--env")].get("mode", "local") != "local"
+    return 1 if remote else S.FLOW_PARTS_LOCAL
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    parts = flow_parts(metafunc.config)
+    if "flow_part" in metafunc.fixturenames and parts > 1:
+        metafunc.parametrize("flow_part", range(parts), ids=[f"part{n + 1}of{parts}" for n in range(parts)])
+
+
+@pytest.fixture
+def flow_part() -> int:
+    """The part of the flows an item runs (0 when they are not split; pytest_generate_tests parametrizes it)."""
+    return 0
 
 
 # Shrinking replays whole flows against a live gateway (~50 ms each): bound it so a red run stays short.
@@ -177,12 +198,15 @@ SHRINKING_SECONDS = 30
 
 @pytest.mark.interpretation("I-25", "I-27", "I-28", "I-29", "I-30", "I-31", "I-33", "I-35", "I-36",
                                          "I-37", "I-38", "I-100", "I-103")
-def test_order_flows_agree_with_the_model(accounts, pulse_env, monkeypatch):
+def test_order_flows_agree_with_the_model(accounts, pulse_env, monkeypatch, request, flow_part):
     """Doc (Trading): buy/sell "Places a buy order for an instrument", edit "edits an order", cancel
     "Cancel an order, specified by order id", cancel_all_by_instrument with ``type``; the query methods
     retrieve those orders and trades. Every step must be what the model of the register predicts."""
     isolated = pulse_env.is_local
     machine = order_flows(accounts, pulse_env, S.ORDER_SPEC if isolated else S.REMOTE_ORDER_SPEC, isolated)
+    parts = flow_parts(request.config)
+    if parts > 1:  # its own name, so its own hypothesis seed (also derandomized, under CI) and database key
+        machine = type(f"{machine.__name__}Part{flow_part + 1}", (machine,), {})
     monkeypatch.setattr(hypothesis_engine, "MAX_SHRINKING_SECONDS", SHRINKING_SECONDS)
     with report.muted():
-        run_state_machine_as_test(machine, settings=flow_settings(pulse_env.is_remote))
+        run_state_machine_as_test(machine, settings=flow_settings(pulse_env.is_remote, parts))
