@@ -32,7 +32,9 @@ reports/mutation-remote.{json,md} (shards under reports/mutation-remote/).
 import argparse
 import contextlib
 import json
+import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -187,13 +189,18 @@ Runner = Callable[[list[str], float], tuple[int | None, str, bool]]
 
 
 def run_subprocess(command: list[str], timeout: float) -> tuple[int | None, str, bool]:
-    """(exit status, combined output, timed out)."""
-    try:
-        done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        output = expired.stdout or ""
-        return None, output if isinstance(output, str) else output.decode(errors="replace"), True
-    return done.returncode, done.stdout + done.stderr, False
+    """(exit status, combined output, timed out). The run gets a process group of its own, so a run that times out
+    takes its gateway (and xdist workers) with it instead of leaving them running under init."""
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          start_new_session=True) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            return None, output or "", True
+        return process.returncode, output, False
 
 
 def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, target: Target = LOCAL) -> Outcome:
