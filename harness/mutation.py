@@ -31,6 +31,7 @@ reports/mutation-remote.{json,md} (shards under reports/mutation-remote/).
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -264,10 +265,24 @@ def run_campaign(faults: Sequence[Fault], jobs: int, timeout: float, runner: Run
     return sorted(outcomes, key=lambda o: order[o.fault])
 
 
+def detected_by_readings(outcome: Outcome, clean: dict | None) -> Outcome:
+    """Remote mode judges a run as staging is judged: a failure resting on a reading is reported, not failing.
+    Locally such a failure kills a fault (local.toml fails on non-strict), so remotely it counts the same way, but
+    only where the clean simulator's whole-suite run (``--gate``) did not report that case too: the simulator's
+    benign deviations trip some readings by themselves, and those detect nothing."""
+    if outcome.status != SURVIVED or not outcome.reported or not clean or clean.get("reported") is None:
+        return outcome
+    new = [case for case in outcome.reported if case not in set(clean["reported"])]
+    if not new:
+        return outcome
+    return dataclasses.replace(outcome, status=KILLED, first_failure=new[0],
+                               detail=f"non-strict failure(s) the clean simulator run did not report: {len(new)}")
+
+
 def summarise(outcomes: Sequence[Outcome], wall_seconds: float, clean: dict | None = None) -> dict:
     """Fault figures at the top level (as before deviations existed); deviation runs under ``deviations``."""
     deviations = [o for o in outcomes if o.kind == DEVIATION]
-    outcomes = [o for o in outcomes if o.kind == FAULT]
+    outcomes = [detected_by_readings(o, clean) for o in outcomes if o.kind == FAULT]
     killed = [o for o in outcomes if o.status == KILLED]
     return {
         "faults": len(outcomes),

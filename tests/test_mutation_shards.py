@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from harness import mutation
-from harness.mutation import CLEAN, DEVIATION, FAULT, Fault
+from harness.mutation import CLEAN, DEVIATION, FAULT, KILLED, SURVIVED, Fault, Outcome, detected_by_readings
 from tests.test_mutation import SUMMARY_OUTPUT
 
 CATALOGUE = {
@@ -186,3 +186,16 @@ def test_two_real_shards_merge_into_the_gate_verdict(tmp_path):
     merged = json.loads((tmp_path / "mutation.json").read_text())
     assert merged["killed"] == merged["faults"] == 1 and merged["deviations"]["green"] == ["error_data_null"]
     assert merged["outcomes"][0]["first_failure"].startswith("suites/session/")
+
+
+def test_a_remote_survivor_reported_only_where_the_clean_simulator_is_silent_counts_as_killed():
+    def survivor(reported):
+        return Outcome("f", "area", "m", SURVIVED, None, 1.0, "", FAULT, reported)
+
+    clean = {"failures": 0, "reported": ["suites/a.py::test_reading_the_simulator_trips"]}
+    assert detected_by_readings(survivor(["suites/a.py::test_reading_the_simulator_trips"]), clean).status == SURVIVED
+    assert detected_by_readings(survivor([]), clean).status == SURVIVED
+    assert detected_by_readings(survivor(["suites/b.py::test_x"]), None).status == SURVIVED  # no baseline: no guess
+    killed = detected_by_readings(survivor(["suites/a.py::test_reading_the_simulator_trips", "suites/b.py::test_x"]),
+                                  clean)
+    assert (killed.status, killed.first_failure) == (KILLED, "suites/b.py::test_x")
