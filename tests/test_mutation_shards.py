@@ -1,6 +1,7 @@
 """pulse-mutation --shard K/N and --merge: the shards partition the campaign, and N shard reports merged give the
 unsharded campaign's verdicts exactly (stubbed pytest runs, plus one small real run); remote mode's runs."""
 
+import argparse
 import contextlib
 import json
 import zlib
@@ -68,7 +69,7 @@ def test_committed_timings_cover_the_clean_run():
 
 @pytest.mark.parametrize("text", ["0/4", "5/4", "2", "a/b", "2/0"])
 def test_shard_option_is_k_of_n(text):
-    with pytest.raises(Exception):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected K/N"):
         mutation.parse_shard(text)
 
 
