@@ -966,3 +966,30 @@ def _quote_sides_swapped(gw: Gateway) -> None:
         return dict(quote, best_bid_price=quote.get("best_ask_price"), best_bid_amount=quote.get("best_ask_amount"),
                     best_ask_price=quote.get("best_bid_price"), best_ask_amount=quote.get("best_bid_amount"))
     on_notifications(gw, "quote.", swap)
+
+
+# ---------------------------------------------------------------------------------------------- remote coverage (#13)
+# Faults the remote-capable forms of once local_only checks kill on the staging simulator (fills on the suite's own
+# orders, real heartbeat intervals, publications on a schedule). Register I-620..I-649.
+@fault("user_orders_no_partial_fill", "subscriptions", "user.orders sends nothing when an order is partially filled",
+       "subscriptions")
+def _user_orders_no_partial_fill(gw: Gateway) -> None:
+    on_notifications(gw, "user.orders.", lambda order: None if order.get("order_state") == "partially_filled" else order)
+
+
+@fault("user_changes_fill_without_trades", "subscriptions", "user.changes notifications of a fill carry the order "
+       "but an empty trades list", "subscriptions")
+def _user_changes_fill_without_trades(gw: Gateway) -> None:
+    on_notifications(gw, "user.changes.", lambda change: dict(change, trades=[]))
+
+
+@fault("user_fee_not_after_trade", "subscriptions", "user_fee is sent on subscribe only, never after an own trade",
+       "subscriptions")
+def _user_fee_not_after_trade(gw: Gateway) -> None:
+    def wrap(original):
+        def publish(channel, data, *args, **kwargs):
+            if channel == "user_fee":
+                return None
+            return original(channel, data, *args, **kwargs)
+        return publish
+    replace(gw.exchange, "_publish", wrap)
