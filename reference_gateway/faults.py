@@ -993,3 +993,13 @@ def _user_fee_not_after_trade(gw: Gateway) -> None:
             return original(channel, data, *args, **kwargs)
         return publish
     replace(gw.exchange, "_publish", wrap)
+
+
+@fault("heartbeat_trade_only_on_subscribe", "subscriptions", "heartbeat_trade is sent on subscribe, never every 10 s",
+       "subscriptions")
+def _heartbeat_trade_only_on_subscribe(gw: Gateway) -> None:
+    def wrap(original):
+        def publish(channel, data, *args, **kwargs):
+            return None if channel == "heartbeat_trade" else original(channel, data, *args, **kwargs)
+        return publish
+    replace(gw, "publish", wrap)
