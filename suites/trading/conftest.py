@@ -62,3 +62,12 @@ def limit(driver, account: str, direction: str, contracts: int, offset: int, **p
     band = driver.band
     return driver.place(account, direction, {"type": "limit", "amount": band.amount(contracts),
                                              "price": band.price(offset), **params})
+
+
+def print_last_price(driver, offset: int) -> None:
+    """Make the band price ``offset`` the instrument's last price with a one-contract trade between the suite's
+    own orders (on a shared gateway the last price is whatever printed before; the claimed instrument's free band
+    has no foreign trades in it)."""
+    limit(driver, "maker", "sell", 1, offset)
+    limit(driver, "taker", "buy", 1, offset)
+    driver.settle()

@@ -7,7 +7,7 @@ Doc: otoco_config "List of trades to create or cancel when this order is filled"
 import pytest
 
 from strategies.orders import FILL_CONDITIONS, LINKED_ORDER_TYPES
-from suites.trading.conftest import limit
+from suites.trading.conftest import limit, print_last_price
 
 pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
@@ -96,7 +96,9 @@ def test_cancelling_the_primary_cancels_its_draft_secondaries(driver):
             f"secondary after its primary was cancelled: received {state['order_state']}/{state.get('cancel_reason')}")
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="moves the index price (control plane); "
+                               "test_last_price_primary_activates_secondaries_once_a_print_fires_it checks the same "
+                               "rule with a last-price trigger and the suite's own trades, remotely too")
 @pytest.mark.parametrize("linked_order_type", LINKED_ORDER_TYPES)
 @pytest.mark.interpretation("I-38")
 def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driver, control, pulse_env,
@@ -123,6 +125,36 @@ def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driv
     driver.set_index_price(control, pulse_env.index_name, index)
     assert fired["order_state"] == "filled", f"primary after its trigger: received {fired['order_state']}; I-25 reads filled"
     for state in states:
+        assert (state["order_state"], state.get("status_otoco")) == ("open", "active"), (
+            f"secondary after its primary filled: received {state['order_state']}/{state.get('status_otoco')}; "
+            "I-38 reads open/active")
+    driver.check_open_orders("taker")
+
+
+@pytest.mark.parametrize("linked_order_type", LINKED_ORDER_TYPES)
+@pytest.mark.interpretation("I-38", "I-25", "I-37")
+def test_last_price_primary_activates_secondaries_once_a_print_fires_it(driver, linked_order_type):
+    """I-38 with I-25/I-37 on last_price: a stop_limit primary stays ``untriggered`` with draft secondaries until one
+    of the suite's own trades prints at its trigger; the fired primary then trades as a limit and its fill
+    activates the secondaries."""
+    band = driver.band
+    print_last_price(driver, 0)  # the last price starts below the trigger
+    primary = driver.place("taker", "buy", {
+        "type": "stop_limit", "amount": band.amount(2), "price": band.price(3), "trigger": "last_price",
+        "trigger_price": band.price(2), "linked_order_type": linked_order_type,
+        "otoco_config": [{"direction": "sell", "type": "limit", "amount": band.amount(2), "price": band.price(8)}]})
+    secondaries = [driver.model.orders[k] for k in primary.secondaries]
+    waiting = driver.check_order_state(primary)["order_state"]
+    assert waiting == "untriggered", f"primary before its trigger: received {waiting}; I-25 reads untriggered"
+    assert all(driver.check_order_state(s).get("status_otoco") == "draft" for s in secondaries), (
+        "secondaries of an untriggered primary must stay drafts (I-38)")
+    limit(driver, "maker", "sell", 3, 2)  # the print's liquidity and what the fired primary meets
+    limit(driver, "taker", "buy", 1, 2)  # the print at the trigger
+    driver.settle()
+    fired = driver.check_order_state(primary)
+    assert fired["order_state"] == "filled", f"primary after the print: received {fired['order_state']}; I-25 reads filled"
+    for secondary in secondaries:
+        state = driver.check_order_state(secondary)
         assert (state["order_state"], state.get("status_otoco")) == ("open", "active"), (
             f"secondary after its primary filled: received {state['order_state']}/{state.get('status_otoco')}; "
             "I-38 reads open/active")

@@ -6,7 +6,7 @@ orders"; trigger_price "Trigger price, required for trigger orders only". Direct
 
 import pytest
 
-from suites.trading.conftest import limit
+from suites.trading.conftest import limit, print_last_price
 
 pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
@@ -30,7 +30,8 @@ def test_trigger_order_waits_untriggered(driver, order_type, direction, side):
     driver.check_open_orders("taker", "trigger_all")
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="moves the index price (control plane); the last-price trigger checks below fire on "
+                               "the suite's own trades instead and run remotely")
 @pytest.mark.parametrize("order_type,direction,side", FIRES_ON_A_RISE + FIRES_ON_A_FALL)
 @pytest.mark.interpretation("I-25", "I-37")
 def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_env, order_type, direction, side):
@@ -48,10 +49,11 @@ def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_
     assert received["order_id"] == order.order_id and received["order_type"] == order_type
 
 
-@pytest.mark.local_only
 @pytest.mark.interpretation("I-25", "I-37")
 def test_last_price_stop_fires_on_a_trade_and_then_trades(driver):
-    """I-37: a stop buy on last_price fires when a trade prints at or above its trigger, then fills as a limit."""
+    """I-37: a stop buy on last_price fires when a trade prints at or above its trigger, then fills as a limit.
+    The print is the suite's own trade (remote too); the last price starts below the trigger."""
+    print_last_price(driver, 0)
     stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),
                                          "price": driver.band.price(3), "trigger": "last_price",
                                          "trigger_price": driver.band.price(2)})
@@ -60,3 +62,17 @@ def test_last_price_stop_fires_on_a_trade_and_then_trades(driver):
     driver.settle()
     received = driver.check_order_state(stop)
     assert received["order_state"] == "filled", f"stop after the print: received {received['order_state']}"
+
+
+@pytest.mark.interpretation("I-25", "I-37")
+def test_last_price_stop_stays_untriggered_below_its_trigger(driver):
+    """I-37: a stop buy on last_price does not fire on a print below its trigger (the suite's own trade)."""
+    print_last_price(driver, 0)
+    stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),
+                                         "price": driver.band.price(3), "trigger": "last_price",
+                                         "trigger_price": driver.band.price(2)})
+    print_last_price(driver, 1)
+    received = driver.check_order_state(stop)
+    assert received["order_state"] == "untriggered", (
+        f"stop (trigger {driver.band.price(2)}) after a print at {driver.band.price(1)}: received "
+        f"{received['order_state']}; I-37 reads untriggered below the trigger")
