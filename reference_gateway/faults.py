@@ -1003,3 +1003,13 @@ def _heartbeat_trade_only_on_subscribe(gw: Gateway) -> None:
             return None if channel == "heartbeat_trade" else original(channel, data, *args, **kwargs)
         return publish
     replace(gw, "publish", wrap)
+
+
+@fault("price_index_only_on_subscribe", "subscriptions", "deribit_price_index is sent on subscribe, never when the "
+       "index moves", "subscriptions")
+def _price_index_only_on_subscribe(gw: Gateway) -> None:
+    def wrap(original):
+        def publish(channel, data, *args, **kwargs):
+            return None if channel.startswith("deribit_price_index.") else original(channel, data, *args, **kwargs)
+        return publish
+    replace(gw.exchange, "_publish", wrap)
