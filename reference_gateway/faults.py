@@ -1013,3 +1013,12 @@ def _price_index_only_on_subscribe(gw: Gateway) -> None:
             return None if channel.startswith("deribit_price_index.") else original(channel, data, *args, **kwargs)
         return publish
     replace(gw.exchange, "_publish", wrap)
+
+
+@fault("market_remainder_reported_open", "orders", "a market order that could not fill completely is reported open, "
+       "not cancelled", "trading")
+def _market_remainder_reported_open(gw: Gateway) -> None:
+    def report_open(order: dict) -> None:
+        if order.get("order_type") == "market" and order.get("filled_amount", 0) < order.get("amount", 0):
+            order["order_state"] = "open"
+    on_results(gw, {"private/buy", "private/sell"}, lambda result: each_order(result, report_open))
