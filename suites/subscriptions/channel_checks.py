@@ -18,6 +18,9 @@ from suites.far_from_market import far_prices
 
 QUIET_SECONDS = 0.2  # how long "nothing arrives" is watched for
 FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
+NEXT_FUNDING_PERIOD_NEEDS_THE_CLOCK = ("one notification per funding period (1 h, I-45; 8 h on the staging simulator): "
+                                       "the next period is out of a run's reach without moving the gateway clock "
+                                       "(I-621)")
 
 
 def channels_for(env) -> dict[str, str]:
