@@ -7,7 +7,7 @@ Doc: otoco_config "List of trades to create or cancel when this order is filled"
 import pytest
 
 from strategies.orders import FILL_CONDITIONS, LINKED_ORDER_TYPES
-from suites.trading.conftest import limit, print_last_price
+from suites.trading.conftest import last_price_below, limit
 
 pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
@@ -138,7 +138,7 @@ def test_last_price_primary_activates_secondaries_once_a_print_fires_it(driver, 
     of the suite's own trades prints at its trigger; the fired primary then trades as a limit and its fill
     activates the secondaries."""
     band = driver.band
-    print_last_price(driver, 0)  # the last price starts below the trigger
+    last_price_below(driver, 2)
     primary = driver.place("taker", "buy", {
         "type": "stop_limit", "amount": band.amount(2), "price": band.price(3), "trigger": "last_price",
         "trigger_price": band.price(2), "linked_order_type": linked_order_type,

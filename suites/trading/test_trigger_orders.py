@@ -6,7 +6,7 @@ orders"; trigger_price "Trigger price, required for trigger orders only". Direct
 
 import pytest
 
-from suites.trading.conftest import limit, print_last_price
+from suites.trading.conftest import last_price_below, limit, print_last_price
 
 pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
@@ -53,7 +53,7 @@ def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_
 def test_last_price_stop_fires_on_a_trade_and_then_trades(driver):
     """I-37: a stop buy on last_price fires when a trade prints at or above its trigger, then fills as a limit.
     The print is the suite's own trade (remote too); the last price starts below the trigger."""
-    print_last_price(driver, 0)
+    last_price_below(driver, 2)
     stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),
                                          "price": driver.band.price(3), "trigger": "last_price",
                                          "trigger_price": driver.band.price(2)})
@@ -67,7 +67,7 @@ def test_last_price_stop_fires_on_a_trade_and_then_trades(driver):
 @pytest.mark.interpretation("I-25", "I-37")
 def test_last_price_stop_stays_untriggered_below_its_trigger(driver):
     """I-37: a stop buy on last_price does not fire on a print below its trigger (the suite's own trade)."""
-    print_last_price(driver, 0)
+    last_price_below(driver, 2)
     stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),
                                          "price": driver.band.price(3), "trigger": "last_price",
                                          "trigger_price": driver.band.price(2)})
