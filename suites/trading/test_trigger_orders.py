@@ -51,28 +51,20 @@ def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_
 
 @pytest.mark.interpretation("I-25", "I-37")
 def test_last_price_stop_fires_on_a_trade_and_then_trades(driver):
-    """I-37: a stop buy on last_price fires when a trade prints at or above its trigger, then fills as a limit.
-    The print is the suite's own trade (remote too); the last price starts below the trigger."""
-    last_price_below(driver, 2)
-    stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),
-                                         "price": driver.band.price(3), "trigger": "last_price",
-                                         "trigger_price": driver.band.price(2)})
-    limit(driver, "maker", "sell", 2, 2)
-    limit(driver, "taker", "buy", 1, 2)  # the print at the trigger price
-    driver.settle()
-    received = driver.check_order_state(stop)
-    assert received["order_state"] == "filled", f"stop after the print: received {received['order_state']}"
-
-
-@pytest.mark.interpretation("I-25", "I-37")
-def test_last_price_stop_stays_untriggered_below_its_trigger(driver):
-    """I-37: a stop buy on last_price does not fire on a print below its trigger (the suite's own trade)."""
+    """I-37: a stop buy on last_price stays untriggered on a print below its trigger, fires when a trade prints at
+    or above it, then fills as a limit. The prints are the suite's own trades (remote too); the last price starts
+    below the trigger."""
     last_price_below(driver, 2)
     stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),
                                          "price": driver.band.price(3), "trigger": "last_price",
                                          "trigger_price": driver.band.price(2)})
     print_last_price(driver, 1)
-    received = driver.check_order_state(stop)
-    assert received["order_state"] == "untriggered", (
+    below = driver.check_order_state(stop)
+    assert below["order_state"] == "untriggered", (
         f"stop (trigger {driver.band.price(2)}) after a print at {driver.band.price(1)}: received "
-        f"{received['order_state']}; I-37 reads untriggered below the trigger")
+        f"{below['order_state']}; I-37 reads untriggered below the trigger")
+    limit(driver, "maker", "sell", 2, 2)
+    limit(driver, "taker", "buy", 1, 2)  # the print at the trigger price
+    driver.settle()
+    received = driver.check_order_state(stop)
+    assert received["order_state"] == "filled", f"stop after the print: received {received['order_state']}"
