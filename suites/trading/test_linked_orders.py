@@ -131,31 +131,34 @@ def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driv
     driver.check_open_orders("taker")
 
 
-@pytest.mark.parametrize("linked_order_type", LINKED_ORDER_TYPES)
 @pytest.mark.interpretation("I-38", "I-25", "I-37")
-def test_last_price_primary_activates_secondaries_once_a_print_fires_it(driver, linked_order_type):
-    """I-38 with I-25/I-37 on last_price: a stop_limit primary stays ``untriggered`` with draft secondaries until one
-    of the suite's own trades prints at its trigger; the fired primary then trades as a limit and its fill
-    activates the secondaries."""
+def test_last_price_primary_activates_secondaries_once_a_print_fires_it(driver):
+    """I-38 with I-25/I-37 on last_price, for every linked order type at once (one print fires them all): a
+    stop_limit primary stays ``untriggered`` with draft secondaries until one of the suite's own trades prints at
+    its trigger; the fired primary then trades as a limit and its fill activates the secondaries."""
     band = driver.band
     last_price_below(driver, 2)
-    primary = driver.place("taker", "buy", {
+    primaries = {linked_order_type: driver.place("taker", "buy", {
         "type": "stop_limit", "amount": band.amount(2), "price": band.price(3), "trigger": "last_price",
         "trigger_price": band.price(2), "linked_order_type": linked_order_type,
         "otoco_config": [{"direction": "sell", "type": "limit", "amount": band.amount(2), "price": band.price(8)}]})
-    secondaries = [driver.model.orders[k] for k in primary.secondaries]
-    waiting = driver.check_order_state(primary)["order_state"]
-    assert waiting == "untriggered", f"primary before its trigger: received {waiting}; I-25 reads untriggered"
-    assert all(driver.check_order_state(s).get("status_otoco") == "draft" for s in secondaries), (
-        "secondaries of an untriggered primary must stay drafts (I-38)")
-    limit(driver, "maker", "sell", 3, 2)  # the print's liquidity and what the fired primary meets
+        for linked_order_type in LINKED_ORDER_TYPES}
+    secondaries = {kind: [driver.model.orders[k] for k in primary.secondaries] for kind, primary in primaries.items()}
+    for kind, primary in primaries.items():
+        waiting = driver.check_order_state(primary)["order_state"]
+        assert waiting == "untriggered", f"{kind} primary before its trigger: received {waiting}; I-25 reads untriggered"
+        assert all(driver.check_order_state(s).get("status_otoco") == "draft" for s in secondaries[kind]), (
+            f"{kind}: secondaries of an untriggered primary must stay drafts (I-38)")
+    limit(driver, "maker", "sell", 1 + 2 * len(primaries), 2)  # the print's liquidity and what the primaries meet
     limit(driver, "taker", "buy", 1, 2)  # the print at the trigger
     driver.settle()
-    fired = driver.check_order_state(primary)
-    assert fired["order_state"] == "filled", f"primary after the print: received {fired['order_state']}; I-25 reads filled"
-    for secondary in secondaries:
-        state = driver.check_order_state(secondary)
-        assert (state["order_state"], state.get("status_otoco")) == ("open", "active"), (
-            f"secondary after its primary filled: received {state['order_state']}/{state.get('status_otoco')}; "
-            "I-38 reads open/active")
+    for kind, primary in primaries.items():
+        fired = driver.check_order_state(primary)
+        assert fired["order_state"] == "filled", (
+            f"{kind} primary after the print: received {fired['order_state']}; I-25 reads filled")
+        for secondary in secondaries[kind]:
+            state = driver.check_order_state(secondary)
+            assert (state["order_state"], state.get("status_otoco")) == ("open", "active"), (
+                f"{kind} secondary after its primary filled: received {state['order_state']}/"
+                f"{state.get('status_otoco')}; I-38 reads open/active")
     driver.check_open_orders("taker")
