@@ -57,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--request-budget", type=int, help="override the environment's total request budget")
     group.addoption("--requests-per-second", type=float,
                     help="override the environment's pace (requests per second for the whole run; 0: unpaced)")
+    group.addoption("--real-time", action="store_true",
+                    help="local: run the real-time twins (marker real_time) of local_only checks too (their local_only "
+                         "twin checks the same rule faster by moving the clock)")
     group.addoption("--max-run-seconds", type=float, default=1800.0,
                     help="stop the run (cleanly, with teardown) once it has taken this long (default 1800)")
 
@@ -122,17 +125,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if not item.get_closest_marker("timeout"):
                 item.add_marker(pytest.mark.timeout(PACED_TEST_TIMEOUT_S))
     if table.get("mode", "local") == "local":
+        skip_real_time_twins(config, items)
         return
     over_one_transport(config, items)
-    local_only = pytest.mark.skip(reason="local_only: needs the reference gateway's control plane (clock, index "
-                                         "price); not covered on a remote gateway")
     account_wide = pytest.mark.skip(reason="account_wide: acts on every order or setting of a test account, which "
                                            "other workers and people share on a remote gateway; not covered there")
     for item in items:
-        if item.get_closest_marker("local_only"):
-            item.add_marker(local_only)
+        if marker := item.get_closest_marker("local_only"):
+            item.add_marker(pytest.mark.skip(reason=f"local_only: {marker.kwargs.get('reason') or LOCAL_ONLY_REASON}"))
         elif item.get_closest_marker("account_wide"):
             item.add_marker(account_wide)
+
+
+LOCAL_ONLY_REASON = "needs the reference gateway's control plane (clock, index price); not covered on a remote gateway"
+
+
+def skip_real_time_twins(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A ``real_time`` case waits out real intervals (heartbeats, 10 s each) where its ``local_only`` twin moves the
+    reference gateway's clock: locally the twin checks the same rule in a fraction of the time, so the real-time
+    form runs only remotely, or with --real-time."""
+    if config.getoption("--real-time"):
+        return
+    skip = pytest.mark.skip(reason="real_time: its local_only twin checks this rule on the moved clock here; "
+                                   "--real-time runs it too")
+    for item in items:
+        if item.get_closest_marker("real_time"):
+            item.add_marker(skip)
 
 
 # ---------------------------------------------------------------------------------------------- environment

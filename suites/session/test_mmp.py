@@ -32,7 +32,9 @@ def test_set_then_get_returns_the_config(maker, pulse_env):
     assert echoes(got, config), f"get_mmp_config: received {got}; documented the config just set {config}"
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="an MMP breach freezes the whole account's mmp quoting on the index and races with "
+                               "other workers and people setting MMP on the shared test account: unsafe on a shared "
+                               "gateway (I-624)")
 @pytest.mark.doc("Trading", "private/set_mmp_config")
 @pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_breach_cancels_the_mmp_orders_only(maker, pulse, pulse_env):
@@ -49,7 +51,9 @@ def test_breach_cancels_the_mmp_orders_only(maker, pulse, pulse_env):
         f"documented untouched by MMP")
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="an MMP breach freezes the whole account's mmp quoting on the index and races with "
+                               "other workers and people setting MMP on the shared test account: unsafe on a shared "
+                               "gateway (I-624)")
 @pytest.mark.doc("Trading", "private/set_mmp_config")
 @pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_quoting_stays_frozen_until_frozen_time_has_passed(maker, pulse, control, tokens, pulse_env):
@@ -69,7 +73,9 @@ def test_quoting_stays_frozen_until_frozen_time_has_passed(maker, pulse, control
     assert resumed["order_state"] == "open", f"mmp order after frozen_time: received {resumed}; documented accepted"
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="an MMP breach freezes the whole account's mmp quoting on the index and races with "
+                               "other workers and people setting MMP on the shared test account: unsafe on a shared "
+                               "gateway (I-624)")
 @pytest.mark.doc("Trading", "private/set_mmp_config")
 @pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_set_mmp_config_resets_a_freeze(maker, pulse, pulse_env):

@@ -44,7 +44,8 @@ def next_beat(ws, timeout: float = 2.0) -> dict:
 
 
 @pytest.mark.interpretation("I-43", "I-133")
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="moves the gateway clock over four intervals; remotely its real-time twin "
+                               "test_real_interval_heartbeat_then_test_request checks the rule")
 def test_heartbeat_then_test_request_on_an_idle_connection(ws_client, control, tokens):
     """I-43: every interval the gateway sends {"method":"heartbeat","params":{"type":"heartbeat"}} if the client
     sent anything during it, else {"type":"test_request"}; a client that answers stays connected."""
@@ -73,7 +74,8 @@ def beat_or_close(ws, timeout: float = 2.0) -> None:
 
 
 @pytest.mark.interpretation("I-43", "I-133")
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="moves the gateway clock; remotely its real-time twin "
+                               "test_real_interval_silent_client_is_disconnected checks the rule")
 def test_client_that_ignores_test_request_is_disconnected(ws_client, control, tokens):
     """I-43: "a test_request unanswered for one more interval closes the connection"."""
     ws = ws_client(answer_test_requests=False)
@@ -85,3 +87,48 @@ def test_client_that_ignores_test_request_is_disconnected(ws_client, control, to
             return
     raise AssertionError(f"a client that never answered test_request is still connected after "
                          f"{PERIODS_BEFORE_CLOSE} intervals; I-43 reads: closed one interval after the test_request")
+
+
+# ---------------------------------------------------------------------------------------------- real time (remote)
+SLACK_S = 3.0  # how late past its interval a beat may arrive on a busy shared gateway (latency, the pace)
+
+
+def beats_in_real_time(ws, count: int) -> list[str]:
+    """The types of the next ``count`` heartbeat messages, each within one real interval (+ slack)."""
+    kinds = []
+    for _ in range(count):
+        beat = next_beat(ws, timeout=INTERVAL_S + SLACK_S)
+        assert beat.get("jsonrpc") == "2.0" and beat.get("method") == "heartbeat", (
+            f"received {beat}; I-43 reads a JSON-RPC notification with method 'heartbeat'")
+        kinds.append(beat["params"]["type"])
+    return kinds
+
+
+@pytest.mark.slow
+@pytest.mark.real_time
+@pytest.mark.interpretation("I-43", "I-133")
+def test_real_interval_heartbeat_then_test_request(ws_client):
+    """I-43 with real intervals (the doc's minimum, 10 s): after set_heartbeat comes a 'heartbeat', then on the now
+    idle connection a 'test_request'; a client that answers it (WsClient answers with public/test) is still
+    connected, and beating, one interval later."""
+    ws = ws_client()
+    ws.call("public/set_heartbeat", {"interval": INTERVAL_S})
+    kinds = beats_in_real_time(ws, 2)
+    assert kinds == ["heartbeat", "test_request"], (
+        f"beats in the first two intervals: received {kinds}; documented 'heartbeat' (the client had just spoken) "
+        "then 'test_request' (it stayed silent)")
+    beats_in_real_time(ws, 1)
+    assert not ws.closed, f"a client that answered test_request was disconnected (code {ws.close_code})"
+
+
+@pytest.mark.slow
+@pytest.mark.real_time
+@pytest.mark.interpretation("I-43", "I-133")
+def test_real_interval_silent_client_is_disconnected(ws_client):
+    """I-43 with real intervals: "a test_request unanswered for one more interval closes the connection"."""
+    ws = ws_client(answer_test_requests=False)
+    ws.call("public/set_heartbeat", {"interval": INTERVAL_S})
+    if ws.wait_closed(3 * INTERVAL_S + SLACK_S):
+        return
+    raise AssertionError(f"a client that never answered test_request is still connected after {3 * INTERVAL_S} s "
+                         f"(interval {INTERVAL_S} s); I-43 reads: closed one interval after the test_request")

@@ -6,6 +6,9 @@ Channel payloads are checked against the spec (`spec/asyncapi.yaml` messages, vi
 import math
 import time
 
+import pytest
+
+from harness.band import BandUnavailable, find_band
 from harness.checks import Fail, check
 from harness.schema import assert_conforms, notification_schema
 from harness.wire_checks import OK_MESSAGE, is_ok_message
@@ -15,6 +18,9 @@ from suites.far_from_market import far_prices
 
 QUIET_SECONDS = 0.2  # how long "nothing arrives" is watched for
 FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
+NEXT_FUNDING_PERIOD_NEEDS_THE_CLOCK = ("one notification per funding period (1 h, I-45; 8 h on the staging simulator): "
+                                       "the next period is out of a run's reach without moving the gateway clock "
+                                       "(I-621)")
 
 
 def channels_for(env) -> dict[str, str]:
@@ -132,6 +138,26 @@ def far_limit(api, env, direction: str, price: float, amount_contracts: int = 1,
     result = api.call(f"private/{direction}", instrument_name=env.test_instrument, type="limit", price=price,
                       amount=amount_contracts * env.contract_size, **extra)
     return result["order"]
+
+
+def crossing_price(api, env) -> float:
+    """Where the suite's own maker and taker orders meet only each other: the centre of the price band inside the
+    foreign spread of the worker's claimed instrument (harness.venue, I-220), so the checks that need a fill run
+    on a shared gateway too. A taker IOC at this price cannot reach foreign liquidity, which rests outside the band."""
+    if env.no_venue:
+        pytest.fail(f"NOT COVERED: {env.no_venue}", pytrace=False)
+    book = api.call("private/get_order_book", instrument_name=env.test_instrument, depth=1)
+    index = float(api.call("public/get_index_price", index_name=env.index_name))
+    try:
+        return find_band(book, index, env.tick_size, env.contract_size).centre
+    except BandUnavailable as exc:  # someone started quoting on the instrument claimed at the start of the run
+        pytest.fail(f"NOT COVERED: {env.test_instrument} on {env.name}: {exc}", pytrace=False)
+
+
+def take(api, env, direction: str, price: float, amount_contracts: int = 1) -> dict:
+    """An immediate_or_cancel limit order at ``price``: it fills against the suite's own resting order only."""
+    return api.call(f"private/{direction}", instrument_name=env.test_instrument, type="limit", price=price,
+                    amount=amount_contracts * env.contract_size, time_in_force="immediate_or_cancel")
 
 
 def book_activity(api, env) -> list[dict]:

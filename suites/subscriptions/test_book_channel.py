@@ -66,7 +66,9 @@ def test_changes_chain_and_rebuild_the_book(pulse, ws_client, pulse_env):
 
 
 @pytest.mark.interpretation("I-18", "I-45")
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="counts every change of the book as one step: on a shared gateway other firms' "
+                               "orders add changes between the suite's own; the remote book checks rebuild the book "
+                               "from the chained changes instead (I-622)")
 def test_every_change_is_one_step_on_the_local_gateway(pulse, ws_client, pulse_env):
     """I-45 on the reference gateway (no foreign orders): each order action is exactly one change notification,
     numbered snapshot.change_id + 1, + 2, ..."""

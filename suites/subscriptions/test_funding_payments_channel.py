@@ -3,7 +3,13 @@ payments."; models.FundingPaymentNotification)."""
 
 import pytest
 
-from suites.subscriptions.channel_checks import channels_for, funding_period_cadence, notification_conforms, subscribe_is_ok
+from suites.subscriptions.channel_checks import (
+    NEXT_FUNDING_PERIOD_NEEDS_THE_CLOCK,
+    channels_for,
+    funding_period_cadence,
+    notification_conforms,
+    subscribe_is_ok,
+)
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
               pytest.mark.subscriptions, pytest.mark.doc("Subscription", "funding_payments.{instrument_name}")]
@@ -21,7 +27,7 @@ def test_latest_payment_on_subscribe(ws_client, pulse_env):
 
 
 @pytest.mark.interpretation("I-45", "I-54")
-@pytest.mark.local_only
+@pytest.mark.local_only(reason=NEXT_FUNDING_PERIOD_NEEDS_THE_CLOCK)
 def test_one_notification_per_funding_period(ws_client, control, tokens, pulse_env):
     """I-45: "then each funding period (1 h)"."""
     _, following = funding_period_cadence(ws_client, control, tokens, pulse_env, "funding_payments")

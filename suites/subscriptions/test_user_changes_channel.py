@@ -9,9 +9,11 @@ from suites.subscriptions.channel_checks import (
     TRADE_FIELDS,
     agrees,
     channels_for,
+    crossing_price,
     far_limit,
     notification_conforms,
     subscribed_account,
+    take,
     wait_for,
 )
 
@@ -44,15 +46,14 @@ def test_order_changes_carry_the_order_as_the_rpc_reports_it(pulse, pulse_env):
 
 
 @pytest.mark.interpretation("I-45")
-@pytest.mark.local_only
 def test_a_fill_carries_the_order_and_its_trade_together(pulse, pulse_env):
-    """I-45: one notification per matching event with both the changed order and its trade. (Local only: trades.)"""
+    """I-45: one notification per matching event with both the changed order and its trade (the suite's own
+    taker hits the resting order inside the claimed instrument's free band)."""
     channel = channels_for(pulse_env)["user.changes"]
     maker = subscribed_account(pulse, pulse_env, ("user.changes",))
-    _, sell = far_prices(maker.call, pulse_env)
-    resting = far_limit(maker, pulse_env, "sell", sell)
-    pulse("taker").call("private/buy", instrument_name=pulse_env.test_instrument, type="limit", price=sell,
-                        amount=pulse_env.contract_size, time_in_force="immediate_or_cancel")
+    price = crossing_price(maker, pulse_env)
+    resting = far_limit(maker, pulse_env, "sell", price)
+    take(pulse("taker"), pulse_env, "buy", price)
     fill = changes_about(maker.ws, channel, resting["order_id"], 2)[1]
     agrees(channel, fill["orders"][0], maker.call("private/get_order_state", order_id=resting["order_id"])[0],
            ORDER_FIELDS)

@@ -8,10 +8,12 @@ from suites.subscriptions.channel_checks import (
     ORDER_FIELDS,
     agrees,
     channels_for,
+    crossing_price,
     far_limit,
     notification_conforms,
     notifications_for_order,
     subscribed_account,
+    take,
 )
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
@@ -37,19 +39,17 @@ def test_every_state_change_is_notified_as_the_rpc_reports_it(pulse, pulse_env):
 
 
 @pytest.mark.interpretation("I-45")
-@pytest.mark.local_only
 def test_fills_are_notified_to_the_resting_side(pulse, pulse_env):
     """I-45/I-26: a resting order that is hit twice is notified partially_filled, then filled, as
-    private/get_order_state reports it. (Local only: it trades, which dev/stg must not.)"""
+    private/get_order_state reports it. The suite's own taker hits it inside the claimed instrument's free band."""
     maker = subscribed_account(pulse, pulse_env, ("user.orders",))
     taker = pulse("taker")
     channel = channels_for(pulse_env)["user.orders"]
-    _, sell = far_prices(maker.call, pulse_env)
-    resting = far_limit(maker, pulse_env, "sell", sell, 2)
+    price = crossing_price(maker, pulse_env)
+    resting = far_limit(maker, pulse_env, "sell", price, 2)
     states = [resting]
     for _ in range(2):
-        taker.call("private/buy", instrument_name=pulse_env.test_instrument, type="limit", price=sell,
-                   amount=pulse_env.contract_size, time_in_force="immediate_or_cancel")
+        take(taker, pulse_env, "buy", price)
         states.append(maker.call("private/get_order_state", order_id=resting["order_id"])[0])
     notified = notifications_for_order(maker.ws, channel, resting["order_id"], 3)
     assert [n["order_state"] for n in notified] == ["open", "partially_filled", "filled"], (

@@ -1,5 +1,6 @@
 """user.trades.{instrument_name}.raw (doc section "Subscription": "Get notifications about the user's trades in an
-instrument"; models.TradesResponse). Local only: these tests trade, which dev/stg must not."""
+instrument"; models.TradesResponse). The trade crosses the suite's own maker and taker orders inside the free band
+of the worker's claimed instrument (channel_checks.crossing_price), so it runs on dev/stg too."""
 
 import pytest
 
@@ -8,14 +9,16 @@ from suites.subscriptions.channel_checks import (
     TRADE_FIELDS,
     agrees,
     channels_for,
+    crossing_price,
     far_limit,
     nothing_arrives,
     notification_conforms,
     subscribed_account,
+    take,
     wait_for,
 )
 
-pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.local_only,
+pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions,
               pytest.mark.doc("Subscription", "user.trades.{instrument_name}.raw")]
 
 
@@ -26,10 +29,9 @@ def test_each_side_is_notified_of_its_trade(pulse, pulse_env):
     channel = channels_for(pulse_env)["user.trades"]
     maker = subscribed_account(pulse, pulse_env, ("user.trades",))
     taker = subscribed_account(pulse, pulse_env, ("user.trades",), account="taker")
-    _, sell = far_prices(maker.call, pulse_env)
-    resting = far_limit(maker, pulse_env, "sell", sell)
-    taken = taker.call("private/buy", instrument_name=pulse_env.test_instrument, type="limit", price=sell,
-                       amount=pulse_env.contract_size, time_in_force="immediate_or_cancel")
+    price = crossing_price(maker, pulse_env)
+    resting = far_limit(maker, pulse_env, "sell", price)
+    taken = take(taker, pulse_env, "buy", price)
     for api, order_id in ((maker, resting["order_id"]), (taker, taken["order"]["order_id"])):
         documented = api.call("private/get_user_trades_by_order", order_id=order_id)
         assert len(documented) == 1, f"get_user_trades_by_order {order_id}: received {documented}; expected 1 trade"

@@ -7,7 +7,7 @@ Doc: otoco_config "List of trades to create or cancel when this order is filled"
 import pytest
 
 from strategies.orders import FILL_CONDITIONS, LINKED_ORDER_TYPES
-from suites.trading.conftest import limit
+from suites.trading.conftest import last_price_below, limit
 
 pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
@@ -96,7 +96,9 @@ def test_cancelling_the_primary_cancels_its_draft_secondaries(driver):
             f"secondary after its primary was cancelled: received {state['order_state']}/{state.get('cancel_reason')}")
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="moves the index price (control plane); "
+                               "test_last_price_primary_activates_secondaries_once_a_print_fires_it checks the same "
+                               "rule with a last-price trigger and the suite's own trades, remotely too")
 @pytest.mark.parametrize("linked_order_type", LINKED_ORDER_TYPES)
 @pytest.mark.interpretation("I-38")
 def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driver, control, pulse_env,
@@ -126,4 +128,39 @@ def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driv
         assert (state["order_state"], state.get("status_otoco")) == ("open", "active"), (
             f"secondary after its primary filled: received {state['order_state']}/{state.get('status_otoco')}; "
             "I-38 reads open/active")
+    driver.check_open_orders("taker")
+
+
+@pytest.mark.local_only(reason="request budget: a remote run has no room for it yet (about 40 requests; issue #18 part 2 "
+                               "must free them first); it needs no control plane and runs remotely once marked so")
+@pytest.mark.interpretation("I-38", "I-25", "I-37")
+def test_last_price_primary_activates_secondaries_once_a_print_fires_it(driver):
+    """I-38 with I-25/I-37 on last_price, for every linked order type at once (one print fires them all): a
+    stop_limit primary stays ``untriggered`` with draft secondaries until one of the suite's own trades prints at
+    its trigger; the fired primary then trades as a limit and its fill activates the secondaries."""
+    band = driver.band
+    last_price_below(driver, 2)
+    primaries = {linked_order_type: driver.place("taker", "buy", {
+        "type": "stop_limit", "amount": band.amount(2), "price": band.price(3), "trigger": "last_price",
+        "trigger_price": band.price(2), "linked_order_type": linked_order_type,
+        "otoco_config": [{"direction": "sell", "type": "limit", "amount": band.amount(2), "price": band.price(8)}]})
+        for linked_order_type in LINKED_ORDER_TYPES}
+    secondaries = {kind: [driver.model.orders[k] for k in primary.secondaries] for kind, primary in primaries.items()}
+    for kind, primary in primaries.items():
+        waiting = driver.check_order_state(primary)["order_state"]
+        assert waiting == "untriggered", f"{kind} primary before its trigger: received {waiting}; I-25 reads untriggered"
+        assert all(driver.check_order_state(s).get("status_otoco") == "draft" for s in secondaries[kind]), (
+            f"{kind}: secondaries of an untriggered primary must stay drafts (I-38)")
+    limit(driver, "maker", "sell", 1 + 2 * len(primaries), 2)  # the print's liquidity and what the primaries meet
+    limit(driver, "taker", "buy", 1, 2)  # the print at the trigger
+    driver.settle()
+    for kind, primary in primaries.items():
+        fired = driver.check_order_state(primary)
+        assert fired["order_state"] == "filled", (
+            f"{kind} primary after the print: received {fired['order_state']}; I-25 reads filled")
+        for secondary in secondaries[kind]:
+            state = driver.check_order_state(secondary)
+            assert (state["order_state"], state.get("status_otoco")) == ("open", "active"), (
+                f"{kind} secondary after its primary filled: received {state['order_state']}/"
+                f"{state.get('status_otoco')}; I-38 reads open/active")
     driver.check_open_orders("taker")

@@ -132,17 +132,24 @@ def test_average_price_is_the_amount_weighted_mean_of_fills(driver):
     assert abs(received - expected) < 1e-6, f"average_price: received {received}; documented {expected}"
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="request budget: a remote run has no room for it yet (about 15 requests; issue #18 part 2 "
+                               "must free them first); it needs no control plane and runs remotely once marked so")
 @pytest.mark.interpretation("I-27")
-def test_market_order_remainder_is_cancelled(driver):
-    """A market order behaves as immediate_or_cancel: what the book cannot fill is cancelled (I-27)."""
+def test_market_order_remainder_is_cancelled(driver, pulse_env):
+    """A market order behaves as immediate_or_cancel: what the book cannot fill is cancelled (I-27). On a shared
+    gateway it runs only where the claimed instrument has no foreign ask (a market buy would take it): the
+    suite's own one-contract ask is then all the book can fill."""
+    foreign_ask = driver.model.foreign_best.get("sell")  # read from the book when the driver started
+    if pulse_env.is_remote and foreign_ask is not None:
+        pytest.skip(f"remote: {pulse_env.test_instrument} has a foreign ask ({foreign_ask}); a market buy would take "
+                    "other firms' liquidity (I-625)")
     limit(driver, "maker", "sell", 1, 1)
     driver.place("taker", "buy", {"type": "market", "amount": driver.band.amount(2)})
     received = driver.last_result["order"]
     assert received["order_state"] == "cancelled" and received["filled_amount"] == driver.band.amount(1)
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="moves the gateway clock to the 08:00 UTC end of the trading session")
 @pytest.mark.interpretation("I-27")
 def test_good_til_day_is_cancelled_at_the_end_of_the_trading_day(driver, control, tokens, rest):
     """Doc: "good_til_day" unfilled order remains in order book till the end of the trading session

@@ -6,7 +6,7 @@ orders"; trigger_price "Trigger price, required for trigger orders only". Direct
 
 import pytest
 
-from suites.trading.conftest import limit
+from suites.trading.conftest import last_price_below, limit, print_last_price
 
 pytestmark = [pytest.mark.check("flows"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
@@ -30,7 +30,8 @@ def test_trigger_order_waits_untriggered(driver, order_type, direction, side):
     driver.check_open_orders("taker", "trigger_all")
 
 
-@pytest.mark.local_only
+@pytest.mark.local_only(reason="moves the index price (control plane); the last-price trigger checks below fire on "
+                               "the suite's own trades instead and run remotely")
 @pytest.mark.parametrize("order_type,direction,side", FIRES_ON_A_RISE + FIRES_ON_A_FALL)
 @pytest.mark.interpretation("I-25", "I-37")
 def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_env, order_type, direction, side):
@@ -48,13 +49,20 @@ def test_index_price_trigger_fires_only_in_its_direction(driver, control, pulse_
     assert received["order_id"] == order.order_id and received["order_type"] == order_type
 
 
-@pytest.mark.local_only
 @pytest.mark.interpretation("I-25", "I-37")
 def test_last_price_stop_fires_on_a_trade_and_then_trades(driver):
-    """I-37: a stop buy on last_price fires when a trade prints at or above its trigger, then fills as a limit."""
+    """I-37: a stop buy on last_price stays untriggered on a print below its trigger, fires when a trade prints at
+    or above it, then fills as a limit. The prints are the suite's own trades (remote too); the last price starts
+    below the trigger."""
+    last_price_below(driver, 2)
     stop = driver.place("taker", "buy", {"type": "stop_limit", "amount": driver.band.amount(1),
                                          "price": driver.band.price(3), "trigger": "last_price",
                                          "trigger_price": driver.band.price(2)})
+    print_last_price(driver, 1)
+    below = driver.check_order_state(stop)
+    assert below["order_state"] == "untriggered", (
+        f"stop (trigger {driver.band.price(2)}) after a print at {driver.band.price(1)}: received "
+        f"{below['order_state']}; I-37 reads untriggered below the trigger")
     limit(driver, "maker", "sell", 2, 2)
     limit(driver, "taker", "buy", 1, 2)  # the print at the trigger price
     driver.settle()
