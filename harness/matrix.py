@@ -66,13 +66,13 @@ def build_matrix(outcomes: Iterable[Outcome], env: str) -> dict:
     for outcome in outcomes:
         if not outcome.doc:
             continue
-        row = canonical_feature(outcome.doc[1])
-        if row not in OPERATIONS and row not in CHANNELS:
-            extra_rows.add(row)
-        for kind in outcome.checks or (UNCLASSIFIED,):
-            if kind not in kinds:
-                kinds.append(kind)
-            cells.setdefault((row, kind), []).append(outcome)
+        for row in dict.fromkeys(canonical_feature(feature) for feature in outcome.doc[1:]):
+            if row not in OPERATIONS and row not in CHANNELS:
+                extra_rows.add(row)
+            for kind in outcome.checks or (UNCLASSIFIED,):
+                if kind not in kinds:
+                    kinds.append(kind)
+                cells.setdefault((row, kind), []).append(outcome)
     rows = list(OPERATIONS) + list(CHANNELS) + sorted(extra_rows)
     matrix = {}
     for row in rows:

@@ -22,7 +22,7 @@ UNCLASSIFIED = "unclassified"
 class Outcome:
     nodeid: str
     status: str = PASSED
-    doc: tuple[str, str] | None = None
+    doc: tuple[str, ...] | None = None  # (section, feature, *more features): a case may check several rows
     checks: tuple[str, ...] = ()
     interpretations: tuple[str, ...] = ()
     message: str = ""
@@ -41,7 +41,7 @@ def marker_data(item: pytest.Item, call=None) -> dict:
     doc = item.get_closest_marker("doc")
     interpretations = [i for m in item.iter_markers("interpretation") for i in m.args]
     kinds = [k for m in item.iter_markers("check") for k in m.args]
-    data = {"doc": list(doc.args[:2]) if doc and len(doc.args) >= 2 else None,
+    data = {"doc": list(doc.args) if doc and len(doc.args) >= 2 else None,
             "checks": sorted(set(kinds)), "interpretations": sorted(set(interpretations))}
     if call is not None and call.when == "call" and call.excinfo is not None:
         own = checks.case_interpretations(item)
