@@ -2,9 +2,10 @@
 
 A cell is ``pass``, ``fail``, ``non-strict`` (only failures resting on a register entry), ``not covered`` (with
 the reason: its cases were skipped or deselected in this run, or none exists) or ``n/a`` (the kind does not apply
-to the row: HTTP/WS parity of a WS-only method or a channel), derived from the run's results: a case's row is its ``doc(section, feature)`` marker, its columns its
-``check(kind, ...)`` marker. As a pytest plugin it writes ``reports/<env>/matrix.json`` and ``matrix.md`` and
-attaches both to the Allure report; ``pulse-matrix-diff A B`` prints the drift between two environments.
+to the row: HTTP/WS parity of a WS-only method or a channel), derived from the run's results: a case's rows are
+its ``doc(section, feature, *more features)`` marker, its columns its ``check(kind, ...)`` marker. As a pytest
+plugin it writes ``reports/<env>/matrix.json`` and ``matrix.md`` and attaches both to the Allure report;
+``pulse-matrix-diff A B`` prints the drift between two environments.
 
 In remote mode (dev, staging, the simulator) the matrix is also a gate: a full run fails when a documented
 operation or channel (``OPERATIONS`` + ``CHANNELS``, 51) has no case at all that ran its checks. A check kind

@@ -14,8 +14,8 @@ import schemathesis
 import yaml
 
 from harness.env import SPEC_DIR, load_environments
-from harness.report import doc_section_of
 from harness.replay_once import ReplayOnceDatabase
+from harness.report import doc_section_of
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
 from suites.fuzz.shaping import Market, shape_positive_case
