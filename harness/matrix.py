@@ -193,7 +193,7 @@ def gate_lines(matrix: dict, skipped_because: str | None) -> list[str]:
     lines = [head, f"  {matrix['documented_rows'] - len(unreached)}/{matrix['documented_rows']} documented operations "
              f"and channels had a case that ran; {matrix['covered_cells']}/{matrix['cells']} cells covered "
              f"({matrix['covered_cells']}/{matrix['applicable_cells']} applicable)"]
-    lines += [f"    no case ran for {row}" for row in unreached]
+    lines += [f"    no case ran for {row}" for row in unreached if not skipped_because]
     return lines
 
 

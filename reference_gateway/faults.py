@@ -966,3 +966,38 @@ def _quote_sides_swapped(gw: Gateway) -> None:
         return dict(quote, best_bid_price=quote.get("best_ask_price"), best_bid_amount=quote.get("best_ask_amount"),
                     best_ask_price=quote.get("best_bid_price"), best_ask_amount=quote.get("best_bid_amount"))
     on_notifications(gw, "quote.", swap)
+
+
+# ---------------------------------------------------------------------------------------------- access and channel names (#13)
+# Each channel's and public method's own access rule, and the refusal of a malformed channel name: the cells of
+# the conformance matrix that suites/auth/test_public_access.py and suites/channels/test_channel_access.py fill.
+@fault("public_methods_require_auth", "access", "every public method but public/auth refuses a caller without a "
+       "token (HTTP) or an unauthenticated connection (WS)", "auth or subscriptions")
+def _public_methods_require_auth(gw: Gateway) -> None:
+    for method, (handler, _private) in list(gw.methods.items()):
+        if method.startswith("public/") and method not in ("public/auth", "public/test"):
+            gw.methods[method] = (handler, True)
+
+
+@fault("private_subscribe_without_auth", "access", "private/subscribe serves a connection that never called "
+       "public/auth (as the first test account)", "subscriptions")
+def _private_subscribe_without_auth(gw: Gateway) -> None:
+    handler, _ = gw.methods["private/subscribe"]
+    anonymous = type("Anonymous", (), {"account_id": gw.config["accounts"][0]["account_id"]})()
+    gw.methods["private/subscribe"] = (lambda ctx, identity, params: handler(ctx, identity or anonymous, params), False)
+
+
+@fault("channel_names_parsed_leniently", "access", "a channel name's instrument or index is not checked (an unknown "
+       "one is subscribed, and never notifies) and a trailing suffix is dropped", "subscriptions")
+def _channel_names_parsed_leniently(gw: Gateway) -> None:
+    gw._check_channel_target = lambda channel, match: None
+    strict = gw.parse_channel
+
+    def lenient(channel: str):
+        try:
+            return strict(channel)
+        except PulseError:
+            if "." not in channel:
+                raise
+            return strict(channel.rsplit(".", 1)[0])
+    gw.parse_channel = lenient
