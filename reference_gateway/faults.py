@@ -968,9 +968,10 @@ def _quote_sides_swapped(gw: Gateway) -> None:
     on_notifications(gw, "quote.", swap)
 
 
-# ---------------------------------------------------------------------------------------------- access and channel names (#13)
-# Each channel's and public method's own access rule, and the refusal of a malformed channel name: the cells of
-# the conformance matrix that suites/auth/test_public_access.py and suites/channels/test_channel_access.py fill.
+# ---------------------------------------------------------------------------------------------- matrix cells (#13)
+# Each channel's and public method's own access rule, the refusal of a malformed channel name, and HTTP/WS parity:
+# the cells of the conformance matrix that suites/auth/test_public_access.py, suites/channels/test_channel_access.py
+# and suites/trading/test_order_parity.py fill.
 @fault("public_methods_require_auth", "access", "every public method but public/auth refuses a caller without a "
        "token (HTTP) or an unauthenticated connection (WS)", "auth or subscriptions")
 def _public_methods_require_auth(gw: Gateway) -> None:
@@ -1001,3 +1002,18 @@ def _channel_names_parsed_leniently(gw: Gateway) -> None:
                 raise
             return strict(channel.rsplit(".", 1)[0])
     gw.parse_channel = lenient
+
+
+@fault("ws_amounts_as_strings", "access", "over WS every amount in a result is sent as a string (HTTP sends a "
+       "number)", "trading")
+def _ws_amounts_as_strings(gw: Gateway) -> None:
+    def stringify(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: str(v) if k == "amount" and isinstance(v, (int, float)) else stringify(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [stringify(v) for v in value]
+        return value
+
+    def hook(reply: dict, request: dict) -> dict:
+        return {**reply, "result": stringify(reply["result"])} if "result" in reply else reply
+    gw.reply_hooks.append(hook)
