@@ -12,9 +12,6 @@ from harness.errors import PulseCallError
 
 pytestmark = [pytest.mark.auth, pytest.mark.check("auth")]
 
-UNAUTHORIZED = 2  # I-04
-
-
 def market_params(env) -> dict[str, dict]:
     return {
         "public/get_delivery_prices": {"index_name": env.index_name, "count": 1},

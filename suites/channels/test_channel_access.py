@@ -14,7 +14,7 @@ from suites.subscriptions.channel_checks import PRIVATE_FAMILIES, PUBLIC_FAMILIE
 
 pytestmark = [pytest.mark.subscriptions]
 
-UNAUTHORIZED, INVALID_PARAMS = 2, -32602  # I-04, JSON-RPC 2.0
+UNAUTHORIZED, UNAUTHORIZED_CODE, INVALID_PARAMS = 2, 13009, -32602  # I-04, I-05, JSON-RPC 2.0
 
 
 def per_family(families, *marks):
@@ -37,7 +37,7 @@ def test_public_channel_needs_no_authentication(family, ws_client, pulse_env):
 
 
 @pytest.mark.check("auth")
-@pytest.mark.interpretation("I-14", "I-44")
+@pytest.mark.interpretation("I-05", "I-14", "I-44")
 @pytest.mark.parametrize("family", per_family(PRIVATE_FAMILIES))
 def test_private_channel_refuses_an_unauthenticated_connection(family, ws_client, pulse_env):
     """Doc: private/subscribe is a private method: without public/auth on the connection the channel is refused
@@ -46,8 +46,10 @@ def test_private_channel_refuses_an_unauthenticated_connection(family, ws_client
     ws = ws_client()
     with pytest.raises(PulseCallError) as refused:
         ws.call("private/subscribe", {"channels": [channel]})
-    assert refused.value.status == UNAUTHORIZED, (
-        f"private/subscribe {channel} unauthenticated: status received {refused.value.status}; I-04 reads 2")
+    error = refused.value  # I-04: data.status 2; I-05: code 13009 (the only sign when the optional data is absent)
+    assert error.status == UNAUTHORIZED or (error.status is None and error.code == UNAUTHORIZED_CODE), (
+        f"private/subscribe {channel} unauthenticated: status {error.status}, code {error.code} received; I-04 reads "
+        "status 2, I-05 code 13009 (unauthorized)")
     nothing_arrives(ws, channel, why="to an unauthenticated connection")
 
 
