@@ -2,10 +2,11 @@
 
 A cell is ``pass``, ``fail``, ``non-strict`` (only failures resting on a register entry), ``not covered`` (with
 the reason: its cases were skipped or deselected in this run, or none exists) or ``n/a`` (the kind does not apply
-to the row: HTTP/WS parity of a WS-only method or a channel), derived from the run's results: a case's rows are
-its ``doc(section, feature, *more features)`` marker, its columns its ``check(kind, ...)`` marker. As a pytest
-plugin it writes ``reports/<env>/matrix.json`` and ``matrix.md`` and attaches both to the Allure report;
-``pulse-matrix-diff A B`` prints the drift between two environments.
+to the row: HTTP/WS parity of a WS-only method or a channel, the result schema of a method documented without a
+reply), derived from the run's results: a case's rows are its ``doc(section, feature, *more features)`` marker,
+its columns its ``check(kind, ...)`` marker. As a pytest plugin it writes ``reports/<env>/matrix.json`` and
+``matrix.md`` and attaches both to the Allure report; ``pulse-matrix-diff A B`` prints the drift between two
+environments.
 
 In remote mode (dev, staging, the simulator) the matrix is also a gate: a full run fails when a documented
 operation or channel (``OPERATIONS`` + ``CHANNELS``, 51) has no case at all that ran its checks. A check kind
@@ -13,6 +14,7 @@ without a case does not fail it; local runs keep the regression gate alone.
 """
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -40,6 +42,7 @@ from harness.outcomes import (
     is_controller,
     reports_dir,
 )
+from harness.schema import result_schema
 
 PASS, FAIL, NON_STRICT, NOT_COVERED, NOT_APPLICABLE = "pass", "fail", "non-strict", "not covered", "n/a"
 SYMBOL = {PASS: "✅", FAIL: "❌", NON_STRICT: "⚠️", NOT_COVERED: "·", NOT_APPLICABLE: "n/a"}
@@ -53,7 +56,18 @@ def not_applicable(row: str, kind: str) -> str | None:
         return "WS-only method: no HTTP form to compare"
     if kind == "parity" and row in CHANNELS:
         return "subscription channel: WS only, no HTTP form to compare"
+    if kind == "schema" and row in WS_ONLY_METHODS and not has_reply(row):
+        return "documented without a reply: no result to check"
     return None
+
+
+@functools.cache
+def has_reply(method: str) -> bool:
+    try:
+        result_schema(method)
+    except KeyError:
+        return False
+    return True
 
 
 def reason_label(reason: str) -> str:
