@@ -1004,16 +1004,14 @@ def _channel_names_parsed_leniently(gw: Gateway) -> None:
     gw.parse_channel = lenient
 
 
-@fault("ws_decimals_as_strings", "access", "over WS every amount and every fractional number in a result is sent "
-       "as a string (a decimal serialiser on the WS path only; HTTP sends numbers)", "trading")
-def _ws_decimals_as_strings(gw: Gateway) -> None:
-    def stringify(value: object, key: str = "") -> object:
+@fault("ws_amounts_as_strings", "access", "over WS every amount in a result is sent as a string (HTTP sends a "
+       "number)", "trading")
+def _ws_amounts_as_strings(gw: Gateway) -> None:
+    def stringify(value: object) -> object:
         if isinstance(value, dict):
-            return {k: stringify(v, k) for k, v in value.items()}
+            return {k: str(v) if k == "amount" and isinstance(v, (int, float)) else stringify(v) for k, v in value.items()}
         if isinstance(value, list):
             return [stringify(v) for v in value]
-        if isinstance(value, float) or (key == "amount" and isinstance(value, int) and not isinstance(value, bool)):
-            return str(value)
         return value
 
     def hook(reply: dict, request: dict) -> dict:
