@@ -1,12 +1,20 @@
 """The conformance matrix: each documented operation and channel x each kind of check, per environment.
 
-A cell is ``pass``, ``fail``, ``non-strict`` (only failures resting on a register entry) or ``not covered``,
-derived from the run's results: a case's row is its ``doc(section, feature)`` marker, its columns its
-``check(kind, ...)`` marker. As a pytest plugin it writes ``reports/<env>/matrix.json`` and ``matrix.md`` and
-attaches both to the Allure report; ``pulse-matrix-diff A B`` prints the drift between two environments.
+A cell is ``pass``, ``fail``, ``non-strict`` (only failures resting on a register entry), ``not covered`` (with
+the reason: its cases were skipped or deselected in this run, or none exists) or ``n/a`` (the kind does not apply
+to the row: HTTP/WS parity of a WS-only method or a channel, the result schema of a method documented without a
+reply), derived from the run's results: a case's rows are its ``doc(section, feature, *more features)`` marker,
+its columns its ``check(kind, ...)`` marker. As a pytest plugin it writes ``reports/<env>/matrix.json`` and
+``matrix.md`` and attaches both to the Allure report; ``pulse-matrix-diff A B`` prints the drift between two
+environments.
+
+In remote mode (dev, staging, the simulator) the matrix is also a gate: a full run fails when a documented
+operation or channel (``OPERATIONS`` + ``CHANNELS``, 51) has no case at all that ran its checks. A check kind
+without a case does not fail it; local runs keep the regression gate alone.
 """
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -16,11 +24,13 @@ from pathlib import Path
 import pytest
 
 from harness import report
-from harness.methods import CHANNELS, OPERATIONS
+from harness.env import load_environments
+from harness.methods import CHANNELS, OPERATIONS, WS_ONLY_METHODS
 from harness.outcomes import (
     CHECK_KINDS,
     FAILED,
     PASSED,
+    SKIPPED,
     UNCLASSIFIED,
     XFAILED,
     XPASS_STRICT,
@@ -32,9 +42,52 @@ from harness.outcomes import (
     is_controller,
     reports_dir,
 )
+from harness.schema import result_schema
 
-PASS, FAIL, NON_STRICT, NOT_COVERED = "pass", "fail", "non-strict", "not covered"
-SYMBOL = {PASS: "✅", FAIL: "❌", NON_STRICT: "⚠️", NOT_COVERED: "·"}
+PASS, FAIL, NON_STRICT, NOT_COVERED, NOT_APPLICABLE = "pass", "fail", "non-strict", "not covered", "n/a"
+SYMBOL = {PASS: "✅", FAIL: "❌", NON_STRICT: "⚠️", NOT_COVERED: "·", NOT_APPLICABLE: "n/a"}
+NO_CASE = "no case checks it"
+
+
+def not_applicable(row: str, kind: str) -> str | None:
+    """Why a kind of check does not apply to a row, or None. Parity is "the same answer over HTTP and WS": a
+    method documented under /ws/api/v2 only, and a subscription channel, have no HTTP form to agree with."""
+    if kind == "parity" and row in WS_ONLY_METHODS:
+        return "WS-only method: no HTTP form to compare"
+    if kind == "parity" and row in CHANNELS:
+        return "subscription channel: WS only, no HTTP form to compare"
+    if kind == "schema" and row in WS_ONLY_METHODS and not has_reply(row):
+        return "documented without a reply: no result to check"
+    return None
+
+
+@functools.cache
+def has_reply(method: str) -> bool:
+    try:
+        result_schema(method)
+    except KeyError:
+        return False
+    return True
+
+
+def reason_label(reason: str) -> str:
+    """A skip or deselection reason, shortened to its leading label (``local_only: needs ...`` -> ``local_only``)."""
+    head = reason.split(":", 1)[0].strip()
+    return head if head in ("local_only", "account_wide", "deselected") else reason.strip()[:120]
+
+
+def uncovered_reason(outcomes: Sequence[Outcome]) -> str:
+    """Why no case of a cell ran: its cases' skip/deselection reasons with counts, or that none exists."""
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        if o.status == SKIPPED:
+            label = reason_label(o.skip_reason or "skipped")
+            if label == "deselected":
+                label = o.skip_reason
+            counts[label] = counts.get(label, 0) + 1
+    if not counts:
+        return NO_CASE
+    return "; ".join(f"{label} ({n})" for label, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def canonical_feature(feature: str) -> str:
@@ -59,47 +112,103 @@ def cell_status(outcomes: Sequence[Outcome]) -> str:
     return NON_STRICT if all(o.non_strict for o in failing) else FAIL
 
 
-def build_matrix(outcomes: Iterable[Outcome], env: str) -> dict:
+def build_matrix(outcomes: Iterable[Outcome], env: str, deselected: Iterable[Outcome] = ()) -> dict:
     cells: dict[tuple[str, str], list[Outcome]] = {}
     extra_rows: set[str] = set()
     kinds = list(CHECK_KINDS)
-    for outcome in outcomes:
+    outcomes = list(outcomes)
+    ran = {o.nodeid for o in outcomes}
+    for outcome in outcomes + [o for o in deselected if o.nodeid not in ran]:
         if not outcome.doc:
             continue
-        row = canonical_feature(outcome.doc[1])
-        if row not in OPERATIONS and row not in CHANNELS:
-            extra_rows.add(row)
-        for kind in outcome.checks or (UNCLASSIFIED,):
-            if kind not in kinds:
-                kinds.append(kind)
-            cells.setdefault((row, kind), []).append(outcome)
+        for row in dict.fromkeys(canonical_feature(feature) for feature in outcome.doc[1:]):
+            if row not in OPERATIONS and row not in CHANNELS:
+                extra_rows.add(row)
+            for kind in outcome.checks or (UNCLASSIFIED,):
+                if kind not in kinds:
+                    kinds.append(kind)
+                cells.setdefault((row, kind), []).append(outcome)
     rows = list(OPERATIONS) + list(CHANNELS) + sorted(extra_rows)
     matrix = {}
     for row in rows:
         matrix[row] = {}
         for kind in kinds:
             found = cells.get((row, kind), [])
-            matrix[row][kind] = {
-                "status": cell_status(found),
+            status = cell_status(found)
+            cell = {
+                "status": status,
                 "tests": len(found),
                 "failed": sorted(o.nodeid for o in found if o.status in (FAILED, XPASS_STRICT)),
                 "known": sorted(o.nodeid for o in found if o.status == XFAILED),
             }
-    covered = sum(1 for r in matrix.values() for c in r.values() if c["status"] != NOT_COVERED)
+            if status == NOT_COVERED:
+                na = not_applicable(row, kind) if not found else None
+                cell["status"] = NOT_APPLICABLE if na else NOT_COVERED
+                cell["reason"] = na or uncovered_reason(found)
+            matrix[row][kind] = cell
+    statuses = [c["status"] for r in matrix.values() for c in r.values()]
+    covered = sum(1 for status in statuses if status not in (NOT_COVERED, NOT_APPLICABLE))
+    applicable = sum(1 for status in statuses if status != NOT_APPLICABLE)
+    documented = list(OPERATIONS) + list(CHANNELS)
+    unreached = [row for row in documented
+                 if all(c["status"] in (NOT_COVERED, NOT_APPLICABLE) for c in matrix[row].values())]
     return {"env": env, "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "kinds": kinds,
-            "rows": matrix, "covered_cells": covered, "cells": len(rows) * len(kinds),
-            "undocumented_rows": sorted(extra_rows)}
+            "rows": matrix, "covered_cells": covered, "cells": len(rows) * len(kinds), "applicable_cells": applicable,
+            "undocumented_rows": sorted(extra_rows), "documented_rows": len(documented),
+            "documented_rows_without_a_case": unreached}
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
 def render_markdown(matrix: dict) -> str:
     kinds = matrix["kinds"]
+    covered, cells = matrix["covered_cells"], matrix["cells"]
+    applicable = matrix.get("applicable_cells", cells)
+    documented = matrix.get("documented_rows", len(OPERATIONS) + len(CHANNELS))
+    unreached = matrix.get("documented_rows_without_a_case", [])
     lines = [f"# Conformance matrix: {matrix['env']}", "",
-             (f"{matrix['covered_cells']}/{matrix['cells']} cells covered. {SYMBOL[PASS]} pass, {SYMBOL[FAIL]} fail, "
-              f"{SYMBOL[NON_STRICT]} non-strict, {SYMBOL[NOT_COVERED]} not covered."),
+             (f"{covered}/{cells} cells covered ({percent(covered, cells)}); {covered}/{applicable} of the applicable "
+              f"cells ({percent(covered, applicable)}). {SYMBOL[PASS]} pass, {SYMBOL[FAIL]} fail, "
+              f"{SYMBOL[NON_STRICT]} non-strict, {SYMBOL[NOT_COVERED]} not covered, {SYMBOL[NOT_APPLICABLE]} not "
+              "applicable."),
+             "", f"{documented - len(unreached)}/{documented} documented operations and channels have a case that ran"
+             + (": none for " + ", ".join(f"`{r}`" for r in unreached) if unreached else "."),
              "", "| Operation / channel | " + " | ".join(kinds) + " |", "| --- |" + " --- |" * len(kinds)]
-    for row, cells in matrix["rows"].items():
-        lines.append(f"| `{row}` | " + " | ".join(SYMBOL[cells[k]["status"]] for k in kinds) + " |")
+    for row, row_cells in matrix["rows"].items():
+        lines.append(f"| `{row}` | " + " | ".join(SYMBOL[row_cells[k]["status"]] for k in kinds) + " |")
+    empty = [(row, kind, cell.get("reason", NO_CASE)) for row, row_cells in matrix["rows"].items()
+             for kind, cell in row_cells.items() if cell["status"] == NOT_COVERED]
+    if empty:
+        lines += ["", "## Cells not covered in this run, and why", "", "| Operation / channel | check | reason |",
+                  "| --- | --- | --- |"]
+        lines += [f"| `{row}` | {kind} | {reason} |" for row, kind, reason in empty]
     return "\n".join(lines) + "\n"
+
+
+def gate_applies(config: pytest.Config) -> str | None:
+    """Why the matrix gate (every documented row reached) does not judge this run, or None when it does: it judges
+    full remote-mode runs only (local runs keep the regression gate alone; a run of a selection reaches a part)."""
+    if load_environments()[env_name(config)].get("mode", "local") == "local":
+        return "local mode"
+    if config.getoption("--fault", default=None):
+        return "a run with a switched-in fault"
+    if (getattr(config, "args_source", None) == pytest.Config.ArgsSource.ARGS or config.option.keyword
+            or config.option.markexpr):
+        return "a run of a selection (paths, -k or -m)"
+    return None
+
+
+def gate_lines(matrix: dict, skipped_because: str | None) -> list[str]:
+    unreached = matrix["documented_rows_without_a_case"]
+    head = (f"matrix gate ({matrix['env']}): " + ("not applied: " + skipped_because if skipped_because
+                                                  else "FAIL" if unreached else "PASS"))
+    lines = [head, f"  {matrix['documented_rows'] - len(unreached)}/{matrix['documented_rows']} documented operations "
+             f"and channels had a case that ran; {matrix['covered_cells']}/{matrix['cells']} cells covered "
+             f"({matrix['covered_cells']}/{matrix['applicable_cells']} applicable)"]
+    lines += [f"    no case ran for {row}" for row in unreached if not skipped_because]
+    return lines
 
 
 def diff(before: dict, after: dict) -> list[str]:
@@ -130,6 +239,17 @@ def diff_main(argv: Sequence[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- plugin
+GATE = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    lines = config.stash.get(GATE, None)
+    if lines:
+        terminalreporter.section("matrix gate")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
@@ -137,7 +257,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     target = reports_dir(config)
     if not is_controller(config) or target is None or not outcomes.conformance_run:
         return
-    matrix = build_matrix(outcomes.outcomes.values(), env_name(config))
+    matrix = build_matrix(outcomes.outcomes.values(), env_name(config), outcomes.deselected.values())
+    skipped_because = gate_applies(config)
+    config.stash[GATE] = gate_lines(matrix, skipped_because)
+    if skipped_because is None and matrix["documented_rows_without_a_case"] and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     markdown = render_markdown(matrix)
     target.mkdir(parents=True, exist_ok=True)
     (target / "matrix.json").write_text(json.dumps(matrix, indent=1) + "\n")

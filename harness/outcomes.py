@@ -22,7 +22,7 @@ UNCLASSIFIED = "unclassified"
 class Outcome:
     nodeid: str
     status: str = PASSED
-    doc: tuple[str, str] | None = None
+    doc: tuple[str, ...] | None = None  # (section, feature, *more features): a case may check several rows
     checks: tuple[str, ...] = ()
     interpretations: tuple[str, ...] = ()
     message: str = ""
@@ -30,6 +30,7 @@ class Outcome:
     grade: str | None = None  # harness.checks.grade of its failure (flaky: failed, then passed on the retry)
     rests_on: tuple[str, ...] = ()  # the register ids its failure rests on
     waived: str = ""  # the xfail reason when the gate's policy reported the failure instead of failing
+    skip_reason: str = ""  # why it did not run (a skip marker's reason), for the matrix's empty cells
 
     @property
     def non_strict(self) -> bool:
@@ -41,7 +42,7 @@ def marker_data(item: pytest.Item, call=None) -> dict:
     doc = item.get_closest_marker("doc")
     interpretations = [i for m in item.iter_markers("interpretation") for i in m.args]
     kinds = [k for m in item.iter_markers("check") for k in m.args]
-    data = {"doc": list(doc.args[:2]) if doc and len(doc.args) >= 2 else None,
+    data = {"doc": list(doc.args) if doc and len(doc.args) >= 2 else None,
             "checks": sorted(set(kinds)), "interpretations": sorted(set(interpretations))}
     if call is not None and call.when == "call" and call.excinfo is not None:
         own = checks.case_interpretations(item)
@@ -53,6 +54,13 @@ def marker_data(item: pytest.Item, call=None) -> dict:
 class OutcomeCollector:
     def __init__(self) -> None:
         self.outcomes: dict[str, Outcome] = {}
+        self.deselected: dict[str, Outcome] = {}  # collected, then deselected (-m, -k, one transport): never ran
+
+    def record_deselected(self, entries: list[dict]) -> None:
+        for entry in entries:
+            outcome = Outcome(entry["nodeid"], SKIPPED, tuple(entry["doc"]) if entry.get("doc") else None,
+                              tuple(entry.get("checks") or ()), skip_reason=entry["reason"])
+            self.deselected.setdefault(outcome.nodeid, outcome)
 
     def record(self, report: pytest.TestReport) -> None:
         data = getattr(report, "pulse", None) or {}
@@ -67,6 +75,8 @@ class OutcomeCollector:
         if getattr(report, "wasxfail", "").split(":", 1)[0] in checks.GRADES:
             outcome.waived = report.wasxfail
         status = phase_status(report)
+        if status == SKIPPED and isinstance(report.longrepr, tuple):
+            outcome.skip_reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         if report.when == "call" and report.outcome == "rerun":  # pytest-rerunfailures: the first attempt failed
             status = None
         elif report.when == "call" and status == PASSED and "call:rerun" in outcome.phases:
@@ -151,6 +161,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"check(...) takes {', '.join(CHECK_KINDS)}; received:\n  " + "\n  ".join(unknown))
 
 
+DESELECTED = pytest.StashKey[list[dict]]()
+DESELECTED_KEY = "pulse_deselected"  # a worker's deselected cases, sent to the controller in its workeroutput
+
+
+def deselection_reason(item: pytest.Item) -> str:
+    if getattr(item, "callspec", None) and "transport" in item.callspec.params:
+        return "deselected: over one transport on a shared gateway (the other transport's case runs)"
+    return "deselected: not in this run's selection (-m, -k)"
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if not items:
+        return
+    config = items[0].config
+    entries = [{"nodeid": item.nodeid, "reason": deselection_reason(item), **marker_data(item)} for item in items]
+    config.stash.setdefault(DESELECTED, []).extend(entries)
+    if is_controller(config):
+        collector(config).record_deselected(entries)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not is_controller(session.config):
+        session.config.workeroutput[DESELECTED_KEY] = session.config.stash.get(DESELECTED, [])
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
@@ -165,6 +201,10 @@ class Recorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.outcomes.record(report)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:  # an xdist worker finished: its deselected cases
+        self.outcomes.record_deselected(getattr(node, "workeroutput", {}).get(DESELECTED_KEY, []))
 
 
 def pytest_configure(config: pytest.Config) -> None:

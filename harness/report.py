@@ -92,7 +92,7 @@ def apply_labels(item) -> None:
     if allure is None:
         return
     marker = item.get_closest_marker("doc")
-    doc = tuple(marker.args[:2]) if marker else fuzz_section(item)
+    doc = fuzz_section(item) or (tuple(marker.args[:2]) if marker else None)
     if doc:
         section, feature = doc
         allure.dynamic.epic(section)

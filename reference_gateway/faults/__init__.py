@@ -6,7 +6,7 @@ for faults. The mutation campaign (``pulse-mutation``) runs the suite once per f
 to go red every time.
 
 Layout: one module per fault ``area`` (the second argument of ``@fault``), named after it:
-``auth``, ``fields``, ``fuzz``, ``invariants``, ``jsonrpc``, ``orders``, ``queries``, ``session``,
+``access``, ``auth``, ``fields``, ``fuzz``, ``invariants``, ``jsonrpc``, ``orders``, ``queries``, ``session``,
 ``subscriptions``. ``registry`` holds ``Fault``, ``FAULTS`` and the ``@fault`` decorator; ``seams``
 the helpers faults bend the gateway with (``on_results``, ``replace``, ``wrap_params``, ``on_notifications``
 ...).
@@ -19,6 +19,7 @@ order the area modules register them; a new fault needs no entry in that list.
 """
 
 from reference_gateway.faults import (  # noqa: F401  (importing an area module registers its faults)
+    access,
     auth,
     fields,
     fuzz,

@@ -155,3 +155,13 @@ def _edit_keeps_priority(gw: Gateway) -> None:
             level.insert(0, order)
         return result
     gw.methods["private/edit"] = (edit, private)
+
+
+# Remote coverage (#13): killed by the remote-capable form of a once local_only check.
+@fault("market_remainder_reported_open", "orders", "a market order that could not fill completely is reported open, "
+       "not cancelled", "trading")
+def _market_remainder_reported_open(gw: Gateway) -> None:
+    def report_open(order: dict) -> None:
+        if order.get("order_type") == "market" and order.get("filled_amount", 0) < order.get("amount", 0):
+            order["order_state"] = "open"
+    on_results(gw, {"private/buy", "private/sell"}, lambda result: each_order(result, report_open))

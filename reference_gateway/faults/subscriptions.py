@@ -95,3 +95,50 @@ def _funding_rates_silent(gw: Gateway) -> None:
                 original(channel, data, account_id)
         return publish
     replace(gw, "publish", periodic_only)
+
+
+# ---------------------------------------------------------------------------------------------- remote coverage (#13)
+# Faults the remote-capable forms of once local_only checks kill on the staging simulator (fills on the suite's own
+# orders, real heartbeat intervals, publications on a schedule). Register I-620..I-649.
+@fault("user_orders_no_partial_fill", "subscriptions", "user.orders sends nothing when an order is partially filled",
+       "subscriptions")
+def _user_orders_no_partial_fill(gw: Gateway) -> None:
+    on_notifications(gw, "user.orders.", lambda order: None if order.get("order_state") == "partially_filled" else order)
+
+
+@fault("user_changes_fill_without_trades", "subscriptions", "user.changes notifications of a fill carry the order "
+       "but an empty trades list", "subscriptions")
+def _user_changes_fill_without_trades(gw: Gateway) -> None:
+    on_notifications(gw, "user.changes.", lambda change: dict(change, trades=[]))
+
+
+@fault("user_fee_not_after_trade", "subscriptions", "user_fee is sent on subscribe only, never after an own trade",
+       "subscriptions")
+def _user_fee_not_after_trade(gw: Gateway) -> None:
+    def wrap(original):
+        def publish(channel, data, *args, **kwargs):
+            if channel == "user_fee":
+                return None
+            return original(channel, data, *args, **kwargs)
+        return publish
+    replace(gw.exchange, "_publish", wrap)
+
+
+@fault("heartbeat_trade_only_on_subscribe", "subscriptions", "heartbeat_trade is sent on subscribe, never every 10 s",
+       "subscriptions")
+def _heartbeat_trade_only_on_subscribe(gw: Gateway) -> None:
+    def wrap(original):
+        def publish(channel, data, *args, **kwargs):
+            return None if channel == "heartbeat_trade" else original(channel, data, *args, **kwargs)
+        return publish
+    replace(gw, "publish", wrap)
+
+
+@fault("price_index_only_on_subscribe", "subscriptions", "deribit_price_index is sent on subscribe, never when the "
+       "index moves", "subscriptions")
+def _price_index_only_on_subscribe(gw: Gateway) -> None:
+    def wrap(original):
+        def publish(channel, data, *args, **kwargs):
+            return None if channel.startswith("deribit_price_index.") else original(channel, data, *args, **kwargs)
+        return publish
+    replace(gw.exchange, "_publish", wrap)

@@ -66,7 +66,7 @@ def test_access_token_authorises_private_calls(pulse_env, login, private_call):
 
 
 @pytest.mark.interpretation("I-04", "I-05")
-@pytest.mark.check("negative")
+@pytest.mark.check("negative", "auth")
 def test_wrong_secret_is_refused(pulse_env, refused_login):
     """Doc: "client_credentials - using the client id and client secret"; a wrong secret yields no token."""
     grant = dict(pulse_env.accounts["maker"].grant(), client_secret="definitely-not-the-secret")

@@ -16,8 +16,9 @@ import requests
 import schemathesis
 import yaml
 
-from harness.env import SPEC_DIR
+from harness.env import SPEC_DIR, load_environments
 from harness.replay_once import ReplayOnceDatabase
+from harness.report import doc_section_of
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
 from suites.fuzz.shaping import Market, shape_positive_case
@@ -49,9 +50,49 @@ ACCOUNT_WIDE_CASES = re.compile(r"private/cancel_all(?!_)|private/enable_cancel_
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    remote = load_environments()[config.getoption("--env")].get("mode", "local") != "local"
     for item in items:
-        if item.nodeid.startswith("suites/fuzz/") and ACCOUNT_WIDE_CASES.search(item.nodeid):
+        if not item.nodeid.startswith("suites/fuzz/"):
+            continue
+        if ACCOUNT_WIDE_CASES.search(item.nodeid):
             item.add_marker(pytest.mark.account_wide)
+        for marker in matrix_markers(item, remote):
+            item.add_marker(marker)
+
+
+# The conformance matrix's row and column of each fuzz case, given here rather than on each generated case: a WS
+# fuzz case checks one method (positive: its result against its 200 model, "schema"; negative: the documented
+# refusal, "negative"); an HTTP fuzz case checks every operation of its doc section (tag); the stateful cases check
+# every step of the order flow through the spec's links ("schema" of each answer, "flows" of the links).
+FUZZ_TAGS = {"authentication": "Authentication", "market_data": "Market Data", "trading": "Trading",
+             "wallet": "Wallet"}
+
+
+def operations_of(tag: str | None, remote: bool, operation_ids=None) -> list[str]:
+    """The JSON-RPC methods of a doc section (or of the given operationIds), as the run fuzzes them."""
+    left_out = set(ACCOUNT_WIDE_OPERATIONS if remote else ())
+    return [op["x-jsonrpc-method"] for item in load_spec()["paths"].values() for op in item.values()
+            if op["operationId"] not in left_out and (tag is None or tag in op.get("tags", ()))
+            and (operation_ids is None or op["operationId"] in operation_ids)]
+
+
+def matrix_markers(item, remote: bool) -> list:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    name = getattr(item, "originalname", item.name)
+    if params.get("method") and params.get("mode") is not None:  # test_ws_fuzz: one method, one mode
+        mode = getattr(params["mode"], "value", params["mode"])
+        return [pytest.mark.doc(doc_section_of(params["method"]), params["method"]),
+                pytest.mark.check("schema" if mode == "positive" else "negative")]
+    match = re.fullmatch(r"test_(positive|negative)_(\w+)", name)
+    if match and match[2] in FUZZ_TAGS:  # test_http_fuzz: every operation of one doc section
+        tag = FUZZ_TAGS[match[2]]
+        return [pytest.mark.doc(tag, *operations_of(tag, remote)),
+                pytest.mark.check("schema" if match[1] == "positive" else "negative")]
+    if "stateful" in item.nodeid:  # the order flows through the links
+        from suites.fuzz.test_http_stateful import ACCOUNT_WIDE, ORDER_FLOW
+        flow = [op for op in ORDER_FLOW if not (remote and op in ACCOUNT_WIDE)]
+        return [pytest.mark.doc("Trading", *operations_of(None, remote, flow)), pytest.mark.check("schema", "flows")]
+    return []
 
 
 def record_orders(tracker, body: object) -> None:
