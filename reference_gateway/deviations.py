@@ -93,6 +93,7 @@ def configure_deviations(config: dict, names: tuple[str, ...]) -> dict:
 
 
 def apply_deviations(gateway: Gateway, names: tuple[str, ...]) -> None:
+    gateway.requested_deviations = tuple(names)  # a deviation may bring another along unless it is switched in too
     for name in names:
         DEVIATIONS[name].apply(gateway)
         gateway.active_deviations.append(name)
@@ -176,10 +177,16 @@ def _market_maker(gw: Gateway) -> None:
     gw.timer_hooks.append(every(lambda: s["maker_refresh_ms"] / 1000, requote))
 
 
-@deviation("other_taker", "market", "another firm takes liquidity within 2 ticks of the index on the quoted "
-           "instruments every ~1.5 s (IOC), producing public trades", "trading or market_data or subscriptions",
-           configure=add_accounts("taker_firm"))
+@deviation("other_taker", "market", "another firm takes the market maker's liquidity within 2 ticks of the index "
+           "on the quoted instruments every ~1.5 s (IOC), producing public trades; the market maker comes with it",
+           "trading or market_data or subscriptions", configure=add_accounts("taker_firm", "mm_firm"))
 def _other_taker(gw: Gateway) -> None:
+    # A taker takes what the market maker quotes one tick from the index. Alone (the campaign switches deviations in
+    # one at a time) it would take the suite's own resting orders on the suite's instrument, which I-220 rules out
+    # (the suite trades where no one else does: the venue claims such an instrument remotely), so it brings the
+    # market maker, whose better-priced quotes stand between it and the suite's orders, as on staging.
+    if "market_maker_one_tick" not in getattr(gw, "requested_deviations", ()):
+        _market_maker(gw)
     x, s, random_source, taker = other_firm(gw, "other_taker", "taker_firm")
 
     def take() -> None:
