@@ -12,6 +12,16 @@ def replace(obj: object, attribute: str, make: Callable[[Callable], Callable]) -
     setattr(obj, attribute, make(getattr(obj, attribute)))
 
 
+def drop_publications(publisher: object, attribute: str, dropped: Callable[[str], bool]) -> None:
+    """Wrap the publish callable ``publisher.attribute`` so that channels for which ``dropped`` holds publish
+    nothing (the gateway's periodic or on-event publication; replies to subscribe are not touched)."""
+    def wrap(original: Callable) -> Callable:
+        def publish(channel, data, *args, **kwargs):
+            return None if dropped(channel) else original(channel, data, *args, **kwargs)
+        return publish
+    replace(publisher, attribute, wrap)
+
+
 def on_results(gateway: Gateway, methods: set[str], transform: Callable[[object], object]) -> None:
     gateway.result_hooks.append(lambda method, result: transform(result) if method in methods else result)
 

@@ -1,7 +1,7 @@
 """Faults of area ``subscriptions``. Subscriptions: book change ids and snapshots, stale quotes, user channels, unsubscribe, channel scopes."""
 
 from reference_gateway.faults.registry import fault
-from reference_gateway.faults.seams import on_notifications, replace
+from reference_gateway.faults.seams import drop_publications, on_notifications, replace
 from reference_gateway.gateway import Gateway
 
 
@@ -115,30 +115,16 @@ def _user_changes_fill_without_trades(gw: Gateway) -> None:
 @fault("user_fee_not_after_trade", "subscriptions", "user_fee is sent on subscribe only, never after an own trade",
        "subscriptions")
 def _user_fee_not_after_trade(gw: Gateway) -> None:
-    def wrap(original):
-        def publish(channel, data, *args, **kwargs):
-            if channel == "user_fee":
-                return None
-            return original(channel, data, *args, **kwargs)
-        return publish
-    replace(gw.exchange, "_publish", wrap)
+    drop_publications(gw.exchange, "_publish", lambda channel: channel == "user_fee")
 
 
 @fault("heartbeat_trade_only_on_subscribe", "subscriptions", "heartbeat_trade is sent on subscribe, never every 10 s",
        "subscriptions")
 def _heartbeat_trade_only_on_subscribe(gw: Gateway) -> None:
-    def wrap(original):
-        def publish(channel, data, *args, **kwargs):
-            return None if channel == "heartbeat_trade" else original(channel, data, *args, **kwargs)
-        return publish
-    replace(gw, "publish", wrap)
+    drop_publications(gw, "publish", lambda channel: channel == "heartbeat_trade")
 
 
 @fault("price_index_only_on_subscribe", "subscriptions", "deribit_price_index is sent on subscribe, never when the "
        "index moves", "subscriptions")
 def _price_index_only_on_subscribe(gw: Gateway) -> None:
-    def wrap(original):
-        def publish(channel, data, *args, **kwargs):
-            return None if channel.startswith("deribit_price_index.") else original(channel, data, *args, **kwargs)
-        return publish
-    replace(gw.exchange, "_publish", wrap)
+    drop_publications(gw.exchange, "_publish", lambda channel: channel.startswith("deribit_price_index."))
