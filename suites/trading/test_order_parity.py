@@ -72,16 +72,21 @@ def test_order_entry_agrees_over_both_transports(pulse, pulse_env):
 @pytest.mark.check("parity")
 @pytest.mark.doc("Trading", "private/get_order_state", "private/get_open_orders_by_instrument",
                  "private/get_order_state_by_label", "private/get_order_history_by_instrument")
+def rest_far_labelled_buy(api, pulse_env) -> tuple[str, str]:
+    """(order id, label) of one contract bought far below the market, resting open."""
+    buy, _ = far_prices(api.call, pulse_env)
+    tag = label()
+    order = api.call("private/buy", instrument_name=pulse_env.test_instrument, type="limit", price=buy,
+                     amount=pulse_env.contract_size, label=tag)["order"]
+    return order["order_id"], tag
+
+
 @pytest.mark.interpretation("I-01")
 def test_order_reads_agree_over_both_transports(pulse, pulse_env):
     """Doc: the order reads are documented once for both interfaces: one order read over HTTP and over WS is the
     same order (a list is compared on the case's own order, since other orders on a shared account come and go)."""
     http, ws = pulse("maker", "http"), pulse("maker", "ws")
-    buy, _ = far_prices(http.call, pulse_env)
-    tag = label()
-    order = http.call("private/buy", instrument_name=pulse_env.test_instrument, type="limit", price=buy,
-                      amount=pulse_env.contract_size, label=tag)["order"]
-    mine = order["order_id"]
+    mine, tag = rest_far_labelled_buy(http, pulse_env)
 
     def own(result: object) -> list:
         return [o for o in result if o.get("order_id") == mine] if isinstance(result, list) else result
@@ -123,11 +128,7 @@ def test_order_life_cycle_on_channels_and_reads(pulse, pulse_env):
     by its label while open and in the order history (include_unfilled) once cancelled."""
     api = subscribed_account(pulse, pulse_env, ("user.orders", "user.changes"))
     channels = channels_for(pulse_env)
-    buy, _ = far_prices(api.call, pulse_env)
-    tag = label()
-    order = api.call("private/buy", instrument_name=pulse_env.test_instrument, type="limit", price=buy,
-                     amount=pulse_env.contract_size, label=tag)["order"]
-    mine = order["order_id"]
+    mine, tag = rest_far_labelled_buy(api, pulse_env)
 
     def states_on_changes(received: list) -> list:
         return [o.get("order_state") for n in received for o in (n.get("orders") or []) if o.get("order_id") == mine]
