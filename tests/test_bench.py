@@ -6,12 +6,12 @@ import sys
 
 import pytest
 
-from harness.bench import main
-from harness.bench.fuzz import LOCAL_MAX_EXAMPLES, fuzz_examples_per_operation
-from harness.bench.mutation import mutation
-from harness.bench.stats import latency_summary, median, percentile, rate, ratio
-from harness.bench.suite import slowest_test, timed_run
-from harness.bench.table import BenchRun, Row, Target, format_value, render_table, to_json, write_json
+from tools.bench import main
+from tools.bench.fuzz import LOCAL_MAX_EXAMPLES, fuzz_examples_per_operation
+from tools.bench.mutation import mutation
+from tools.bench.stats import latency_summary, median, percentile, rate, ratio
+from tools.bench.suite import slowest_test, timed_run
+from tools.bench.table import BenchRun, Row, Target, format_value, render_table, to_json, write_json
 
 
 def noop(message: str) -> None:
@@ -204,7 +204,7 @@ def test_control_status_counts_what_the_gateway_served():
 
 def test_remote_benchmark_reads_the_run_and_its_request_ledger(tmp_path, monkeypatch):
     """The remote rows come from the pytest run (wall, outcome, sweep line) and reports/sim/requests.json."""
-    remote_bench = importlib.import_module("harness.bench.remote")  # the package re-exports the function
+    remote_bench = importlib.import_module("tools.bench.remote")  # the package re-exports the function
     ledger = tmp_path / "requests.json"
     ledger.write_text(json.dumps({"requests": 2412, "by_phase": {"setup": 500, "call": 1700, "teardown": 212},
                                   "passed_per_100_requests": 21.5}))

@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 
-from harness import mutation
-from harness.mutation import CLEAN, DEVIATION, FAULT, KILLED, SURVIVED, Fault, Outcome, detected_by_readings
 from tests.test_mutation import SUMMARY_OUTPUT
+from tools import mutation
+from tools.mutation import CLEAN, DEVIATION, FAULT, KILLED, SURVIVED, Fault, Outcome, detected_by_readings
 
 CATALOGUE = {
     FAULT: [Fault(f"bug_{i:02d}", "area", "a bug", "trading" if i % 3 else "auth") for i in range(23)],

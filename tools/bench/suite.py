@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from harness.bench.stats import median, ratio
-from harness.bench.table import Row, Target
+from tools.bench.stats import median, ratio
+from tools.bench.table import Row, Target
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUN = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
