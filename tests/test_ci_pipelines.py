@@ -1,5 +1,6 @@
 """The drop-in CI pipelines under ci/: they parse, name the right secrets, and every command they call exists."""
 
+import importlib.util
 import os
 import shlex
 import subprocess
@@ -88,6 +89,20 @@ def test_every_pipeline_command_exists(command, tmp_path):
         assert_options(argv[1:], [sys.executable, "-c", call], argv[0])
     else:
         pytest.fail(f"pipeline command not covered by this test: {command}")
+
+
+def test_the_project_ci_command_calls_only_what_exists():
+    """.ci/run (this project's own CI, not a drop-in pipeline): its console scripts are pyproject's, its
+    ``python -m`` modules import, its npm prefix holds a lockfile, and it runs the mutation gate unconditionally."""
+    lines = [shlex.split(line, comments=True) for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    words = [word for line in lines for word in line]
+    scripts = {word for word in words if word.startswith("pulse-")}
+    assert scripts <= set(SCRIPTS), f"{sorted(scripts - set(SCRIPTS))} are not console scripts of pyproject.toml"
+    modules = {line[line.index("-m") + 1] for line in lines if line[:1] == ["python"] and "-m" in line}
+    assert {"pytest", "pip", "venv"} & modules and all(importlib.util.find_spec(m) for m in modules), modules
+    prefixes = [words[i + 1] for i, word in enumerate(words) if word == "--prefix"]
+    assert prefixes and all((ROOT / p / "package-lock.json").exists() for p in prefixes), prefixes
+    assert ["pulse-mutation", "--gate", "--with-deviations"] in lines
 
 
 # ---------------------------------------------------------------------------------------------- mutation shards
