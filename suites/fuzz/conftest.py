@@ -215,25 +215,38 @@ def _fuzz_profile(pulse_env):
     hypothesis.settings.load_profile(pulse_env.hypothesis_profile)
 
 
-def may_set_mmp_config(nodeid: str) -> bool:
-    """The cases that can reach private/set_mmp_config: its own WS items and the HTTP Trading section."""
-    return "set_mmp_config" in nodeid or "_trading" in nodeid
+class MmpRestore:
+    """The maker's MMP config, read just before a test's first ``private/set_mmp_config`` case and put back at its
+    end: a test that sends none (most of them, and the Trading queries) spends no request on it (issue #18; it
+    was a read and a write per index around every test that could reach the method)."""
+
+    METHOD = "private/set_mmp_config"
+
+    def __init__(self, rest, token, indices) -> None:
+        self.rest, self.token, self.indices = rest, token, indices
+        self.saved: dict | None = None
+
+    def before(self, method: str) -> None:
+        if method == self.METHOD and self.saved is None:
+            self.saved = {index: self.rest.call("private/get_mmp_config", {"index_name": index}, token=self.token())
+                          for index in self.indices}
+
+    def restore(self) -> None:
+        for config in (self.saved or {}).values():
+            self.rest.call(self.METHOD, config, token=self.token())
 
 
 @pytest.fixture(autouse=True)
-def restore_account_settings(request, pulse_env, rest, tokens, tracker):
-    """Fuzzing sets the maker's MMP config and leaves orders: put it back after each test that can set it, and
-    cancel the orders the cases created (on the suite's own gateway all of them; on a shared one exactly the
-    tracked ones). Account-scope cancel-on-disconnect is reset by ``_restore_account_state`` below."""
-    token = tokens["maker"].access_token()
-    indices = dict.fromkeys((pulse_env.index_name, "btc_usd", "eth_usd")) if may_set_mmp_config(request.node.nodeid) else ()
-    mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token) for index in indices}
-    yield
-    token = tokens["maker"].access_token()
-    for config in mmp.values():
-        rest.call("private/set_mmp_config", config, token=token)
+def restore_account_settings(pulse_env, rest, tokens, tracker):
+    """Fuzzing sets the maker's MMP config and leaves orders: put the config back after each test that set it (the
+    senders call ``before`` with each case's method), and cancel the orders the cases created (on the suite's own
+    gateway all of them; on a shared one exactly the tracked ones). Account-scope cancel-on-disconnect is reset
+    by ``_restore_account_state`` below."""
+    mmp = MmpRestore(rest, tokens["maker"].access_token, dict.fromkeys((pulse_env.index_name, "btc_usd", "eth_usd")))
+    yield mmp
+    mmp.restore()
     if pulse_env.is_local:
-        rest.call("private/cancel_all", {}, token=token)
+        rest.call("private/cancel_all", {}, token=tokens["maker"].access_token())
     else:
         cancel_tracked_orders(rest, tokens, tracker)
 
@@ -267,12 +280,13 @@ def http_session(pulse_env):
 
 
 @pytest.fixture
-def send_case(pacer, market, http_session, tracker):
+def send_case(pacer, market, http_session, tracker, restore_account_settings):
     """Send one generated case and run every check: paced, and positive cases shaped first (I-180)."""
 
     def send(case, checks=pulse_checks.PULSE_CHECKS):
         if case.meta is not None and case.meta.generation.mode.is_positive:
             shape_positive_case(case, market)
+        restore_account_settings.before(pulse_checks.method_of(case))
         pacer.wait()  # the environment's rate and request budget apply to fuzzing too
         response = case.call(session=http_session)
         if response.status_code == 200:
