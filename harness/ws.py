@@ -289,14 +289,15 @@ class SharedWs:
         self._authorised_until = 0.0
         self.connections = self.authentications = 0  # how often it had to (tests/test_shared_ws.py reads them)
 
-    def client(self) -> WsClient:
+    def client(self, *, authenticated: bool = True) -> WsClient:
+        """The live connection; ``authenticated=False`` (a public method's case) does not authenticate it first."""
         if self._client is None or self._client.closed:
             if self._client is not None:
                 self._client.close()
             self._client = self._connect()
             self._authorised_until = 0.0
             self.connections += 1
-        if time.monotonic() >= self._authorised_until:
+        if authenticated and time.monotonic() >= self._authorised_until:
             token = self._client.call("public/auth", self._grant())
             expires_in = token.get("expires_in", 60) if isinstance(token, dict) else 60
             lifetime = float(expires_in) if isinstance(expires_in, (int, float)) else 60.0

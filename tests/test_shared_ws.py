@@ -97,3 +97,17 @@ def test_a_token_near_its_expiry_is_renewed_before_the_next_case():
         finally:
             ws.close()
     assert (gateway.connections, gateway.auths) == (1, 2)
+
+
+def test_a_public_case_neither_needs_nor_triggers_authentication():
+    gateway = Gateway()
+    with StubWsServer(gateway) as stub:
+        ws = shared(stub.url, Pacer())
+        try:
+            ws.client(authenticated=False)
+            ws.client(authenticated=False)
+            assert gateway.auths == 0
+            ws.client()
+        finally:
+            ws.close()
+    assert (gateway.connections, gateway.auths) == (1, 1)

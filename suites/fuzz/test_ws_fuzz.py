@@ -176,9 +176,10 @@ def test_ws_method_answers_as_documented(path, verb, method, mode, shared_ws, ma
         if mode is GenerationMode.POSITIVE:
             shape_positive_case(case, market)
         params = ws_params(case, method)
-        client = shared_ws.client()  # reconnected and authenticated again only when needed
+        # reconnected if the gateway closed it; (re-)authenticated before a private method's case only when needed
+        client = shared_ws.client(authenticated=method.startswith("private/"))
         if method == "public/auth":
-            shared_ws.forget_auth()  # whatever the case does to the connection's identity, the next one re-authenticates
+            shared_ws.forget_auth()  # whatever the case did to the connection's identity, a private case re-authenticates
         restore_account_settings.before(method)
         pacer.wait()
         reply = send(client, method, params, f"fuzz-{next(_request_ids)}")
