@@ -60,12 +60,17 @@ class Ledger:
         phases = {phase: sum(t[phase] for t in self.by_test.values()) for phase in ("setup", "call", "teardown")}
         total = sum(phases.values())
         modules: dict[str, int] = defaultdict(int)
+        module_phases: dict[str, dict[str, int]] = defaultdict(lambda: {"setup": 0, "call": 0, "teardown": 0})
         for nodeid, spent in self.by_test.items():
             modules[nodeid.split("::")[0]] += sum(spent.values())
+            for phase, count in spent.items():
+                module_phases[nodeid.split("::")[0]][phase] += count
         tests = sorted(((sum(s.values()), n) for n, s in self.by_test.items()), reverse=True)
         return {"requests": total, "by_phase": phases, "tests": len(self.by_test), "passed": self.passed,
                 "passed_per_100_requests": round(100 * self.passed / total, 1) if total else None,
                 "by_module": dict(sorted(modules.items(), key=lambda kv: -kv[1])),
+                # where setup and teardown (auth, resting orders, cleanup) weigh on a module: issue #18's heavy spots
+                "by_module_phase": {module: module_phases[module] for module in sorted(modules, key=lambda m: -modules[m])},
                 "top_tests": [{"test": n, "requests": r} for r, n in tests[:25]]}
 
 

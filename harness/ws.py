@@ -271,3 +271,44 @@ class WsClient:
     @property
     def closed(self) -> bool:
         return self._closed.is_set()
+
+
+class SharedWs:
+    """One WS connection per worker, authenticated once and reused by every test that only sends requests on it
+    (the WS fuzz): a new connection and a ``public/auth`` per test would spend a request of a shared
+    environment's budget per test (issue #18).
+
+    ``client()`` hands the live connection: it reconnects when the gateway has closed it, and authenticates again
+    when the connection is new, when its token is near expiry (80 % of ``expires_in``, as ``TokenManager``), or
+    after ``forget_auth()`` (a test sent something that may have changed who the connection is, e.g. a
+    ``public/auth`` case)."""
+
+    def __init__(self, connect: Callable[[], WsClient], grant: Callable[[], dict]) -> None:
+        self._connect, self._grant = connect, grant
+        self._client: WsClient | None = None
+        self._authorised_until = 0.0
+        self.connections = self.authentications = 0  # how often it had to (tests/test_shared_ws.py reads them)
+
+    def client(self, *, authenticated: bool = True) -> WsClient:
+        """The live connection; ``authenticated=False`` (a public method's case) does not authenticate it first."""
+        if self._client is None or self._client.closed:
+            if self._client is not None:
+                self._client.close()
+            self._client = self._connect()
+            self._authorised_until = 0.0
+            self.connections += 1
+        if authenticated and time.monotonic() >= self._authorised_until:
+            token = self._client.call("public/auth", self._grant())
+            expires_in = token.get("expires_in", 60) if isinstance(token, dict) else 60
+            lifetime = float(expires_in) if isinstance(expires_in, (int, float)) else 60.0
+            self._authorised_until = time.monotonic() + max(1.0, lifetime * 0.8)
+            self.authentications += 1
+        return self._client
+
+    def forget_auth(self) -> None:
+        self._authorised_until = 0.0
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -37,7 +37,7 @@ EXAMPLES_PER_OPERATION = {"local": 8, "remote": 2, "thorough": 100}
 BUILTIN_CHECKS = (
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
     "response_schema_conformance", "negative_data_rejection", "positive_data_acceptance",
-    "missing_required_header", "ignored_auth", "use_after_free", "ensure_resource_availability",
+    "missing_required_header", "use_after_free", "ensure_resource_availability",
 )
 
 
@@ -148,6 +148,10 @@ def fuzz_config(pulse_env, modes: list[str], *, coverage: bool, stateful: bool =
             "unsupported_method": {"enabled": True},
             "allow_header_conformance": {"enabled": True},
             "object_level_authorization": {"enabled": False},
+            # Replaced by pulse_checks.pulse_auth_enforced: against a Pulse gateway (every error is HTTP 400, I-03)
+            # the built-in re-probed after every accepted private case, unpaced (131 requests of a remote fuzz run
+            # that the pacer never saw); the Pulse form probes once per operation, through the pacer.
+            "ignored_auth": {"enabled": False},
         },
         # Config-level, because schemathesis' pytest plugin replaces a fixture schema's own filters.
         "operations": [{"include-operation-id": operation_id, "enabled": False}
@@ -215,25 +219,38 @@ def _fuzz_profile(pulse_env):
     hypothesis.settings.load_profile(pulse_env.hypothesis_profile)
 
 
-def may_set_mmp_config(nodeid: str) -> bool:
-    """The cases that can reach private/set_mmp_config: its own WS items and the HTTP Trading section."""
-    return "set_mmp_config" in nodeid or "_trading" in nodeid
+class MmpRestore:
+    """The maker's MMP config, read just before a test's first ``private/set_mmp_config`` case and put back at its
+    end: a test that sends none (most of them, and the Trading queries) spends no request on it (issue #18; it
+    was a read and a write per index around every test that could reach the method)."""
+
+    METHOD = "private/set_mmp_config"
+
+    def __init__(self, rest, token, indices) -> None:
+        self.rest, self.token, self.indices = rest, token, indices
+        self.saved: dict | None = None
+
+    def before(self, method: str) -> None:
+        if method == self.METHOD and self.saved is None:
+            self.saved = {index: self.rest.call("private/get_mmp_config", {"index_name": index}, token=self.token())
+                          for index in self.indices}
+
+    def restore(self) -> None:
+        for config in (self.saved or {}).values():
+            self.rest.call(self.METHOD, config, token=self.token())
 
 
 @pytest.fixture(autouse=True)
-def restore_account_settings(request, pulse_env, rest, tokens, tracker):
-    """Fuzzing sets the maker's MMP config and leaves orders: put it back after each test that can set it, and
-    cancel the orders the cases created (on the suite's own gateway all of them; on a shared one exactly the
-    tracked ones). Account-scope cancel-on-disconnect is reset by ``_restore_account_state`` below."""
-    token = tokens["maker"].access_token()
-    indices = dict.fromkeys((pulse_env.index_name, "btc_usd", "eth_usd")) if may_set_mmp_config(request.node.nodeid) else ()
-    mmp = {index: rest.call("private/get_mmp_config", {"index_name": index}, token=token) for index in indices}
-    yield
-    token = tokens["maker"].access_token()
-    for config in mmp.values():
-        rest.call("private/set_mmp_config", config, token=token)
+def restore_account_settings(pulse_env, rest, tokens, tracker):
+    """Fuzzing sets the maker's MMP config and leaves orders: put the config back after each test that set it (the
+    senders call ``before`` with each case's method), and cancel the orders the cases created (on the suite's own
+    gateway all of them; on a shared one exactly the tracked ones). Account-scope cancel-on-disconnect is reset
+    by ``_restore_account_state`` below."""
+    mmp = MmpRestore(rest, tokens["maker"].access_token, dict.fromkeys((pulse_env.index_name, "btc_usd", "eth_usd")))
+    yield mmp
+    mmp.restore()
     if pulse_env.is_local:
-        rest.call("private/cancel_all", {}, token=token)
+        rest.call("private/cancel_all", {}, token=tokens["maker"].access_token())
     else:
         cancel_tracked_orders(rest, tokens, tracker)
 
@@ -266,13 +283,28 @@ def http_session(pulse_env):
         yield session
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _auth_probe(http_session, pacer):
+    """The sender of pulse_checks.pulse_auth_enforced (every HTTP fuzz test, the stateful ones too): on the one
+    keep-alive session, paced and counted like every case."""
+    def probe(kwargs: dict):
+        kwargs.pop("auth", None)
+        pacer.wait()
+        return http_session.request(**kwargs, timeout=10)
+
+    pulse_checks.AUTH_PROBE.send = probe
+    yield
+    pulse_checks.AUTH_PROBE.send = None
+
+
 @pytest.fixture
-def send_case(pacer, market, http_session, tracker):
+def send_case(pacer, market, http_session, tracker, restore_account_settings):
     """Send one generated case and run every check: paced, and positive cases shaped first (I-180)."""
 
     def send(case, checks=pulse_checks.PULSE_CHECKS):
         if case.meta is not None and case.meta.generation.mode.is_positive:
             shape_positive_case(case, market)
+        restore_account_settings.before(pulse_checks.method_of(case))
         pacer.wait()  # the environment's rate and request budget apply to fuzzing too
         response = case.call(session=http_session)
         if response.status_code == 200:

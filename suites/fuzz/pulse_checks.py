@@ -222,8 +222,41 @@ def pulse_invariants(ctx, response, case):
     assert problem is None, f"{method_of(case)}: {problem}"
 
 
+class AuthProbe:
+    """Sends a private operation's request again without its token: ``send(kwargs)`` is the suite's paced sender
+    (``suites/fuzz/conftest.py`` sets it), so every probe counts against the run's pace and request budget."""
+
+    def __init__(self) -> None:
+        self.send = None
+        self.confirmed: set[str] = set()  # the operations whose refusal this process has seen
+
+
+AUTH_PROBE = AuthProbe()
+AUTH_REFUSALS = {400, 401, 403}  # 400 as I-03 documents for every error; 401/403 as HTTP has it (schemathesis)
+
+
+@schemathesis.check
+def pulse_auth_enforced(ctx, response, case):
+    """A private operation refuses its request without a token (I-03: a 400 connection.Message; the refusal's body
+    is checked by suites/auth/test_private_method_auth.py). The Pulse form of schemathesis' ``ignored_auth``: that
+    built-in reads only 401/403 as a refusal, so against a Pulse gateway it probed again after every accepted case,
+    outside the run's pacer; enforcement is a property of the operation, so one confirmed refusal per operation
+    and worker is enough (issue #18), and the probe is paced and counted."""
+    label = case.operation.label
+    if (response.status_code != 200 or not documented_verb(case) or not case.operation.definition.raw.get("security")
+            or label in AUTH_PROBE.confirmed or AUTH_PROBE.send is None):
+        return
+    kwargs = case.as_transport_kwargs()
+    kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items() if k.lower() != "authorization"}
+    probe = AUTH_PROBE.send(kwargs)
+    refused = probe.status_code in AUTH_REFUSALS or 300 <= probe.status_code < 400
+    assert refused, (f"{method_of(case)} without a token: received HTTP {probe.status_code} {probe.text[:300]}; "
+                     "documented a refusal (private method, I-03, I-04 status 2 unauthorized)")
+    AUTH_PROBE.confirmed.add(label)
+
+
 PULSE_CHECKS = (pulse_error_is_connection_message, pulse_no_internal_error, pulse_envelope_echo,
-                pulse_timestamps_in_ms, pulse_order_matches_request, pulse_invariants)
+                pulse_timestamps_in_ms, pulse_order_matches_request, pulse_invariants, pulse_auth_enforced)
 
 
 # ------------------------------------------------------------------------------ documented waivers

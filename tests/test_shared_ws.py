@@ -1,0 +1,113 @@
+"""harness.ws.SharedWs: one authenticated WS connection per worker, reused; reconnected and re-authenticated only
+when needed (issue #18: the WS fuzz spent a connection and a public/auth per test of a shared budget)."""
+
+import json
+import threading
+import time
+
+from harness.pacing import Pacer
+from harness.ws import SharedWs, WsClient
+from tests.stubs import StubWsServer
+
+TIMEOUT = 2.0
+
+
+class Gateway:
+    """A stub that answers public/auth with a token of ``expires_in`` seconds, ``close_me`` by closing the
+    connection, anything else with "ok"; it counts connections and authentications."""
+
+    def __init__(self, expires_in: float = 900) -> None:
+        self.expires_in = expires_in
+        self.connections = self.auths = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, connection) -> None:
+        with self.lock:
+            self.connections += 1
+        for frame in connection:
+            request = json.loads(frame)
+            if request["method"] == "close_me":
+                connection.close(1000, "asked to")
+                return
+            result = "ok"
+            if request["method"] == "public/auth":
+                with self.lock:
+                    self.auths += 1
+                result = {"access_token": "token", "refresh_token": "refresh", "expires_in": self.expires_in}
+            connection.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}))
+
+
+def shared(url: str, pacer: Pacer) -> SharedWs:
+    return SharedWs(lambda: WsClient(url, timeout=TIMEOUT, pacer=pacer).connect(),
+                    lambda: {"grant_type": "client_credentials", "client_id": "id", "client_secret": "secret"})
+
+
+def test_one_connection_and_one_authentication_serve_every_case():
+    gateway, pacer = Gateway(), Pacer()
+    with StubWsServer(gateway) as stub:
+        ws = shared(stub.url, pacer)
+        try:
+            for _ in range(20):
+                assert ws.client().call("public/test") == "ok"
+        finally:
+            ws.close()
+    assert (gateway.connections, gateway.auths) == (1, 1)
+    assert pacer.sent == 21, "20 cases and one authentication"
+
+
+def test_a_closed_connection_is_replaced_and_authenticated_again():
+    gateway = Gateway()
+    with StubWsServer(gateway) as stub:
+        ws = shared(stub.url, Pacer())
+        try:
+            first = ws.client()
+            first.send_raw(json.dumps({"jsonrpc": "2.0", "id": "x", "method": "close_me", "params": {}}))
+            assert first.wait_closed(TIMEOUT)
+            second = ws.client()
+            assert second is not first and not second.closed
+            assert second.call("public/test") == "ok"
+        finally:
+            ws.close()
+    assert (gateway.connections, gateway.auths) == (2, 2)
+    assert (ws.connections, ws.authentications) == (2, 2)
+
+
+def test_forget_auth_authenticates_again_on_the_same_connection():
+    gateway = Gateway()
+    with StubWsServer(gateway) as stub:
+        ws = shared(stub.url, Pacer())
+        try:
+            first = ws.client()
+            ws.forget_auth()
+            assert ws.client() is first
+        finally:
+            ws.close()
+    assert (gateway.connections, gateway.auths) == (1, 2)
+
+
+def test_a_token_near_its_expiry_is_renewed_before_the_next_case():
+    gateway = Gateway(expires_in=1)  # renewed after 80 % of its life, but kept at least 1 s
+    with StubWsServer(gateway) as stub:
+        ws = shared(stub.url, Pacer())
+        try:
+            ws.client()
+            ws.client()
+            time.sleep(1.1)
+            ws.client()
+        finally:
+            ws.close()
+    assert (gateway.connections, gateway.auths) == (1, 2)
+
+
+def test_a_public_case_neither_needs_nor_triggers_authentication():
+    gateway = Gateway()
+    with StubWsServer(gateway) as stub:
+        ws = shared(stub.url, Pacer())
+        try:
+            ws.client(authenticated=False)
+            ws.client(authenticated=False)
+            assert gateway.auths == 0
+            ws.client()
+        finally:
+            ws.close()
+    assert (gateway.connections, gateway.auths) == (1, 1)
