@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from harness.methods import ENVELOPE_METHODS
+from harness.placement import far_prices
 from harness.rest import http_client
-from suites.far_from_market import far_prices
 
 pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Trading", "HTTP JSON-RPC envelope")]
 

@@ -8,9 +8,9 @@ without a reply (it closes the connection), so it has no result to check (an n/a
 
 import pytest
 
+from harness.checks.channels import channels_for
 from harness.errors import PulseCallError
 from harness.schema import assert_conforms, result_schema
-from suites.subscriptions.channel_checks import channels_for
 
 pytestmark = [pytest.mark.jsonrpc]
 

@@ -7,7 +7,7 @@ trades, the orders it touched, open orders) is compared with the model.
 import pytest
 
 from harness.local import wait_until
-from suites.trading.conftest import limit
+from harness.placement import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
