@@ -6,6 +6,7 @@ body is the bare result, the WS reply carries the same value as ``result``).
 
 import pytest
 
+from harness.doc import section_of
 from harness.trades import currency_of
 from harness.wire_checks import shape_of
 
@@ -22,7 +23,7 @@ PARAMS = {
 }
 
 
-@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.doc("Market Data", m)) for m in sorted(PARAMS)])
+@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.doc(section_of(m), m)) for m in sorted(PARAMS)])
 @pytest.mark.interpretation("I-01")
 def test_same_shape_over_both_transports(method, pulse, pulse_env, own_trades):
     """Doc: the same method and model are documented once for both interfaces."""

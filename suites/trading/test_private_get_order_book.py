@@ -6,7 +6,7 @@ from harness.placement import on_tick
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number, is_sorted
 
-pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "private/get_order_book")]
+pytestmark = [pytest.mark.market_data, pytest.mark.doc("Trading", "private/get_order_book")]
 
 OUR_LEVELS = 3  # resting bids of ours at three distinct prices
 BID_DISTANCE = 0.2  # our bids rest 20 % under the best bid / index: far from any fill

@@ -8,6 +8,7 @@ without a valid token) is in test_private_method_auth.py.
 
 import pytest
 
+from harness.doc import section_of
 from harness.errors import PulseCallError
 
 pytestmark = [pytest.mark.auth, pytest.mark.check("auth")]
@@ -34,7 +35,7 @@ def answered(call, method: str, params: dict) -> object:
                              "answered without a token") from None
 
 
-@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.doc("Market Data", m)) for m in HTTP_PUBLIC])
+@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.doc(section_of(m), m)) for m in HTTP_PUBLIC])
 def test_public_market_data_needs_no_token(method, rest, pulse_env):
     """Doc: a public method answers a request without an access token (HTTP, no Authorization header)."""
     result = answered(lambda m, p: rest.call(m, p), method, market_params(pulse_env)[method])
@@ -42,18 +43,17 @@ def test_public_market_data_needs_no_token(method, rest, pulse_env):
 
 
 WS_PUBLIC = {
-    "public/set_heartbeat": ("Session management", {"interval": 30}),
-    "public/disable_heartbeat": ("Session management", {}),
-    "public/subscribe": ("Subscription management", None),
-    "public/unsubscribe_all": ("Subscription management", {}),
+    "public/set_heartbeat": {"interval": 30},
+    "public/disable_heartbeat": {},
+    "public/subscribe": None,
+    "public/unsubscribe_all": {},
 }
 
 
-@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.doc(section, m))
-                                    for m, (section, _) in WS_PUBLIC.items()])
+@pytest.mark.parametrize("method", [pytest.param(m, marks=pytest.mark.doc(section_of(m), m)) for m in WS_PUBLIC])
 def test_public_ws_method_needs_no_authentication(method, ws_client, pulse_env):
     """Doc: a public WS method answers on a connection that never called public/auth."""
-    params = WS_PUBLIC[method][1]
+    params = WS_PUBLIC[method]
     if params is None:
         params = {"channels": [f"deribit_price_index.{pulse_env.index_name}"]}
     ws = ws_client()

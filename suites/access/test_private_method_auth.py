@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from harness.control import GatewayControl
+from harness.doc import section_of
 from harness.errors import PulseCallError
 from harness.methods import PRIVATE_HTTP_METHODS, SAMPLE_PARAMS
 from harness.rest import RestClient
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.auth, pytest.mark.doc("Authentication", "private metho
 
 # WS-only private methods that are safe to call on a shared connection (logout would close it).
 WS_ONLY_PRIVATE = ("private/get_cancel_on_disconnect", "private/unsubscribe_all")
-CASES = [pytest.param(method, transport, marks=pytest.mark.doc("Authentication", method),
+CASES = [pytest.param(method, transport, marks=pytest.mark.doc(section_of(method), method),
                       id=f"{transport}-{method.removeprefix('private/')}")
          for transport, methods in (("http", PRIVATE_HTTP_METHODS), ("ws", PRIVATE_HTTP_METHODS + WS_ONLY_PRIVATE))
          for method in methods]
@@ -104,7 +105,7 @@ def test_private_method_refuses_an_expired_token(method, transport, expired_toke
 
 
 @pytest.mark.interpretation("I-161", "I-03", "I-04", "I-05")
-@pytest.mark.doc("Authentication", "private/get_positions")
+@pytest.mark.doc("Wallet", "private/get_positions")
 @pytest.mark.check("auth")
 @pytest.mark.parametrize("transport", ["http", "ws"])
 def test_refusal_is_unauthorized(transport, rest, anonymous_ws):

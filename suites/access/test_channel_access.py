@@ -1,5 +1,5 @@
 """Each channel's access rule and its refusal of a malformed name, one case per channel (the subscribe methods'
-own cases are in suites/subscriptions; these give each channel its row's ``auth`` and ``negative`` cells).
+own cases are in suites/subscription_management; these give each channel its row's ``auth`` and ``negative`` cells).
 
 Doc: public/subscribe "can only be used for 'public' channels"; private/subscribe "can only be used for 'private'
 channels" and is a private method (I-14: the connection is authorised by public/auth); I-44: the eight public
@@ -18,7 +18,7 @@ UNAUTHORIZED, UNAUTHORIZED_CODE, INVALID_PARAMS = 2, 13009, -32602  # I-04, I-05
 
 
 def per_family(families, *marks):
-    return [pytest.param(f, marks=[pytest.mark.doc("Subscriptions", f), *marks]) for f in families]
+    return [pytest.param(f, marks=[pytest.mark.doc("Subscription", f), *marks]) for f in families]
 
 
 @pytest.mark.check("auth")
