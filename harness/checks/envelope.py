@@ -5,13 +5,13 @@ import queue
 import time
 
 from harness.checks import STRICT, CheckFailure, Fail, check
+from harness.doc import COMMON_CODES
 from harness.errors import GatewayUnreachable
 from harness.pacing import Pacer
 from harness.ws import WsClient
 
 JSONRPC_CODES = {"parse_error": -32700, "invalid_request": -32600, "method_not_found": -32601,
                  "invalid_params": -32602, "too_many_requests": 10028}
-COMMON_CODES = range(1, 14)  # return_codes.CommonCodes (I-04)
 
 
 @check(clause="JSON-RPC 2.0: every reply carries \"jsonrpc\": \"2.0\"")

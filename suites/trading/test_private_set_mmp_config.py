@@ -5,6 +5,7 @@ import pytest
 
 from harness.checks.cod import order_state
 from harness.clock import advance_clock
+from harness.doc import COMMON_CODES
 from harness.errors import PulseCallError
 from harness.mmp_flow import FROZEN_TIME_S, breach_mmp, mmp_config, quote
 from harness.placement import far_prices
@@ -43,7 +44,7 @@ def test_quoting_stays_frozen_until_frozen_time_has_passed(mmp_maker, pulse, con
     buy, _ = far_prices(mmp_maker.call, pulse_env)
     with pytest.raises(PulseCallError) as refused:
         quote(mmp_maker, pulse_env, "buy", buy)
-    assert refused.value.status in range(1, 14), f"frozen mmp order: received {refused.value}"
+    assert refused.value.status in COMMON_CODES, f"frozen mmp order: received {refused.value}"
     quote(mmp_maker, pulse_env, "buy", buy, mmp=False)  # not an mmp order: accepted while frozen
     advance_clock(control, tokens, FROZEN_TIME_S - 1)
     with pytest.raises(PulseCallError):
