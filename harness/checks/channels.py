@@ -214,14 +214,39 @@ def notifications_for_order(ws: WsClient, channel: str, order_id: str, count: in
     return mine
 
 
-def funding_period_cadence(ws_client, control, tokens, env, family: str) -> tuple[dict, dict]:
-    """Subscribe to a funding channel, move the gateway clock one funding period (1 h, I-45); returns the value
-    sent on subscribe and the one sent for the new period, both checked against the schema."""
+def subscribed_public(ws_client, env, family: str) -> tuple[WsClient, str]:
+    """A new connection subscribed (public/subscribe) to the family's channel on the environment's instrument or
+    index, and that channel's name."""
     channel = channels_for(env)[family]
     ws = ws_client()
     subscribe_is_ok(ws, "public/subscribe", [channel])
+    return ws, channel
+
+
+def first_on_subscribe(ws_client, env, family: str) -> tuple[WsClient, str, dict]:
+    """``subscribed_public`` and the first notification the connection gets, checked against the schema (I-45:
+    the public channels send their current or latest value on subscribe)."""
+    ws, channel = subscribed_public(ws_client, env, family)
     first = ws.next_notification(channel, timeout=5)
     notification_conforms(channel, first)
+    return ws, channel, first
+
+
+def of_the_perpetual(notification: dict, env) -> None:
+    """A funding_* notification is about the channel's instrument (the environment's perpetual)."""
+    assert notification["instrument_name"] == env.perpetual, f"instrument_name: received {notification}"
+
+
+def of_the_index(notification: dict, env) -> None:
+    """I-46: a price channel's ``index_name`` is the channel's index (btc_usd)."""
+    assert notification["index_name"] == env.index_name, (
+        f"index_name: received {notification['index_name']!r}; I-46 reads the channel's index {env.index_name!r}")
+
+
+def funding_period_cadence(ws_client, control, tokens, env, family: str) -> tuple[dict, dict]:
+    """Subscribe to a funding channel, move the gateway clock one funding period (1 h, I-45); returns the value
+    sent on subscribe and the one sent for the new period, both checked against the schema."""
+    ws, channel, first = first_on_subscribe(ws_client, env, family)
     advance_clock(control, tokens, FUNDING_PERIOD_S)
     try:
         following = ws.next_notification(channel, timeout=3)
@@ -230,3 +255,10 @@ def funding_period_cadence(ws_client, control, tokens, env, family: str) -> tupl
                              f"({FUNDING_PERIOD_S} s); I-45 reads one notification per period") from None
     notification_conforms(channel, following)
     return first, following
+
+
+def the_next_period_follows(ws_client, control, tokens, env, family: str) -> None:
+    """I-45: "then each funding period (1 h)" - the next period's range starts where the previous one ended."""
+    first, following = funding_period_cadence(ws_client, control, tokens, env, family)
+    assert following["range_start"] == first["range_end"], (
+        f"range_start: received {following['range_start']}; documented the previous range_end {first['range_end']}")

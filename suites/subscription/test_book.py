@@ -3,7 +3,7 @@ book."; models.BookNotification)."""
 
 import pytest
 
-from harness.checks.channels import BookReplica, book_activity, channels_for, same_levels, subscribe_is_ok
+from harness.checks.channels import BookReplica, book_activity, same_levels, subscribed_public
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
               pytest.mark.subscriptions, pytest.mark.doc("Subscription", "book.{instrument_name}.{interval}")]
@@ -31,9 +31,7 @@ def book_matches_rpc(replica: BookReplica, ws, api, env) -> None:
 def test_first_notification_is_a_snapshot_that_matches_the_book(pulse, ws_client, pulse_env):
     """Doc example: the first message has "type": "snapshot", "prev_change_id": 0; I-45 "snapshot on subscribe"."""
     api = pulse("maker")
-    channel = channels_for(pulse_env)["book"]
-    ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", [channel])
+    ws, channel = subscribed_public(ws_client, pulse_env, "book")
     replica = BookReplica(channel)
     first = ws.next_notification(channel, timeout=5)
     replica.apply(first)
@@ -46,9 +44,7 @@ def test_changes_chain_and_rebuild_the_book(pulse, ws_client, pulse_env):
     """Doc: "change_id ... prev_change_id"; I-45: "prev_change_id of each change = previous change_id"; the book
     rebuilt from the snapshot and every change equals private/get_order_book."""
     api = pulse("maker")
-    channel = channels_for(pulse_env)["book"]
-    ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", [channel])
+    ws, channel = subscribed_public(ws_client, pulse_env, "book")
     replica = BookReplica(channel)
     replica.apply(ws.next_notification(channel, timeout=5))
     orders = book_activity(api, pulse_env)
@@ -73,9 +69,7 @@ def test_every_change_is_one_step_on_the_local_gateway(pulse, ws_client, pulse_e
     """I-45 on the reference gateway (no foreign orders): each order action is exactly one change notification,
     numbered snapshot.change_id + 1, + 2, ..."""
     api = pulse("maker")
-    channel = channels_for(pulse_env)["book"]
-    ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", [channel])
+    ws, channel = subscribed_public(ws_client, pulse_env, "book")
     snapshot = ws.next_notification(channel, timeout=5)
     book_activity(api, pulse_env)
     changes = [ws.next_notification(channel, timeout=5) for _ in range(5)]

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from harness.checks.channels import channels_for, notification_conforms, subscribe_is_ok
+from harness.checks.channels import first_on_subscribe, notification_conforms, subscribed_public
 from harness.clock import advance_clock
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "heartbeat_trade")]
@@ -16,9 +16,7 @@ PERIOD_S = 10  # I-45: "heartbeat_trade: on subscribe and every 10 s"
 @pytest.mark.interpretation("I-45", "I-64")
 def test_status_on_subscribe(ws_client, pulse_env):
     """I-64: status_trade is "active" or "inactive"; I-45: sent on subscribe."""
-    ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", ["heartbeat_trade"])
-    notification_conforms("heartbeat_trade", ws.next_notification("heartbeat_trade", timeout=5))
+    first_on_subscribe(ws_client, pulse_env, "heartbeat_trade")
 
 
 @pytest.mark.interpretation("I-45", "I-64")
@@ -26,9 +24,7 @@ def test_status_on_subscribe(ws_client, pulse_env):
                                "test_sent_every_ten_seconds_of_real_time checks the rule")
 def test_sent_every_ten_seconds(ws_client, control, tokens, pulse_env):
     """I-45: "every 10 s" - each 10 s of gateway time brings one notification."""
-    channel = channels_for(pulse_env)["heartbeat_trade"]
-    ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", [channel])
+    ws, channel = subscribed_public(ws_client, pulse_env, "heartbeat_trade")
     ws.next_notification(channel, timeout=5)
     for period in range(2):
         advance_clock(control, tokens, PERIOD_S)
@@ -47,9 +43,7 @@ SLACK_S = 3.0  # how late a notification may arrive on a busy shared gateway
 def test_sent_every_ten_seconds_of_real_time(ws_client, pulse_env):
     """I-45: "every 10 s" in real time: after whatever subscribe sends, two more notifications arrive, each
     within one period (+ slack) of the one before, and not much sooner than a period apart."""
-    channel = channels_for(pulse_env)["heartbeat_trade"]
-    ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", [channel])
+    ws, channel = subscribed_public(ws_client, pulse_env, "heartbeat_trade")
     arrivals = []
     for n in range(3):  # the first one may be the subscribe-time one, or (change-only gateways) the first period's
         try:

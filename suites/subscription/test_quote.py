@@ -5,13 +5,7 @@ import math
 
 import pytest
 
-from harness.checks.channels import (
-    BookReplica,
-    book_activity,
-    channels_for,
-    notification_conforms,
-    subscribe_is_ok,
-)
+from harness.checks.channels import BookReplica, book_activity, channels_for, notification_conforms, subscribe_is_ok
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "quote.{instrument_name}")]
 

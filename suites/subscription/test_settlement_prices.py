@@ -3,7 +3,7 @@ the index."; models.PriceNotification)."""
 
 import pytest
 
-from harness.checks.channels import channels_for, notification_conforms, subscribe_is_ok
+from harness.checks.channels import first_on_subscribe, of_the_index
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "settlement_prices.{index_name}")]
 
@@ -11,13 +11,8 @@ pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscription
 @pytest.mark.interpretation("I-45", "I-46", "I-131")
 def test_latest_settlement_price_on_subscribe(ws_client, rest, pulse_env):
     """I-45: "settlement_prices: current value on subscribe"; I-131: it is the latest delivery price."""
-    channel = channels_for(pulse_env)["settlement_prices"]
-    ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", [channel])
-    first = ws.next_notification(channel, timeout=5)
-    notification_conforms(channel, first)
-    assert first["index_name"] == pulse_env.index_name, (
-        f"index_name: received {first['index_name']!r}; I-46 reads {pulse_env.index_name!r}")
+    first = first_on_subscribe(ws_client, pulse_env, "settlement_prices")[2]
+    of_the_index(first, pulse_env)
     latest = rest.call("public/get_delivery_prices", {"index_name": pulse_env.index_name, "count": 1})
     prices = latest["data"] if isinstance(latest, dict) else latest
     assert prices and first["price"] == prices[0]["delivery_price"], (

@@ -2,14 +2,8 @@
 
 import pytest
 
-from harness.checks.channels import (
-    crossing_price,
-    far_limit,
-    notification_conforms,
-    subscribed_account,
-    take,
-    wait_for,
-)
+from harness.checks.channels import crossing_price, notification_conforms, subscribed_account, take, wait_for
+from harness.placement import far_limit
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user_fee")]
 

@@ -9,14 +9,13 @@ from harness.checks.channels import (
     agrees,
     channels_for,
     crossing_price,
-    far_limit,
     nothing_arrives,
     notification_conforms,
     subscribed_account,
     take,
     wait_for,
 )
-from harness.placement import far_prices
+from harness.placement import far_limit, far_prices
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions,
               pytest.mark.doc("Subscription", "user.trades.{instrument_name}.raw")]
