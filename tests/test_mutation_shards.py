@@ -186,7 +186,7 @@ def test_two_real_shards_merge_into_the_gate_verdict(tmp_path):
     assert mutation.main(["--merge", *map(str, shards), "--out", str(tmp_path)]) == 0
     merged = json.loads((tmp_path / "mutation.json").read_text())
     assert merged["killed"] == merged["faults"] == 1 and merged["deviations"]["green"] == ["error_data_null"]
-    assert merged["outcomes"][0]["first_failure"].startswith("suites/session/")
+    assert merged["outcomes"][0]["first_failure"].startswith("suites/authentication/")
 
 
 def test_a_remote_survivor_reported_only_where_the_clean_simulator_is_silent_counts_as_killed():

@@ -243,6 +243,13 @@ def of_the_index(notification: dict, env) -> None:
         f"index_name: received {notification['index_name']!r}; I-46 reads the channel's index {env.index_name!r}")
 
 
+def per_funding_period(test):
+    """Marks a funding_* case that moves the gateway clock one funding period: it rests on I-45 ("then each funding
+    period") and I-54, and needs the reference gateway's control plane."""
+    test = pytest.mark.interpretation("I-45", "I-54")(test)
+    return pytest.mark.local_only(reason=NEXT_FUNDING_PERIOD_NEEDS_THE_CLOCK)(test)
+
+
 def funding_period_cadence(ws_client, control, tokens, env, family: str) -> tuple[dict, dict]:
     """Subscribe to a funding channel, move the gateway clock one funding period (1 h, I-45); returns the value
     sent on subscribe and the one sent for the new period, both checked against the schema."""

@@ -1,4 +1,4 @@
-"""private/get_order_book (doc section "Market Data"; register I-18)."""
+"""private/get_order_book (doc section "Trading"; register I-18)."""
 
 import pytest
 
