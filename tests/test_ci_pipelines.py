@@ -1,5 +1,6 @@
 """The drop-in CI pipelines under ci/: they parse, name the right secrets, and every command they call exists."""
 
+import importlib.util
 import os
 import shlex
 import subprocess
@@ -10,12 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import mutation
 from harness.env import ACCOUNTS, credential_variables
+from tools import mutation
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / "ci" / "github" / "pulse-conformance.yml"
 GITLAB = ROOT / "ci" / "gitlab" / "pulse-conformance.gitlab-ci.yml"
+SCRIPTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
 SECRETS = {name for env in ("dev", "stg") for account in ACCOUNTS for name in credential_variables(env, account)}
 
 
@@ -56,6 +58,14 @@ def test_gitlab_pipeline_parses_and_covers_both_environments():
     assert all(name in GITLAB.read_text() for name in SECRETS)
 
 
+def assert_options(args: list[str], help_command: list[str], name: str) -> None:
+    """The command's --help runs from the checkout and lists every option the pipeline passes."""
+    completed = subprocess.run(help_command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    for option in (a for a in args if a.startswith("--")):
+        assert option in completed.stdout, f"{name} has no option {option}"
+
+
 @pytest.mark.parametrize("command", sorted(set(github_commands()) | set(gitlab_commands())))
 def test_every_pipeline_command_exists(command, tmp_path):
     argv = expand(command, "stg")
@@ -72,18 +82,32 @@ def test_every_pipeline_command_exists(command, tmp_path):
                                    cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **fake})
         assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     elif argv[:2] == ["python", "-m"]:
-        completed = subprocess.run([sys.executable, "-m", argv[2], "--help"], cwd=ROOT, capture_output=True,
-                                   text=True, timeout=60)
-        assert completed.returncode == 0, completed.stderr
-        for option in (a for a in argv[3:] if a.startswith("--")):
-            assert option in completed.stdout, f"{argv[2]} has no option {option}"
+        assert_options(argv[3:], [sys.executable, "-m", argv[2], "--help"], argv[2])
+    elif argv[0] in SCRIPTS:  # a console script of pyproject's [project.scripts]: its entry point, as pip installs it
+        module, _, function = SCRIPTS[argv[0]].partition(":")
+        call = f"import sys; from {module} import {function}; sys.exit({function}(['--help']))"
+        assert_options(argv[1:], [sys.executable, "-c", call], argv[0])
     else:
         pytest.fail(f"pipeline command not covered by this test: {command}")
 
 
+def test_the_project_ci_command_calls_only_what_exists():
+    """.ci/run (this project's own CI, not a drop-in pipeline): its console scripts are pyproject's, its
+    ``python -m`` modules import, its npm prefix holds a lockfile, and it runs the mutation gate unconditionally."""
+    lines = [shlex.split(line, comments=True) for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    words = [word for line in lines for word in line]
+    scripts = {word for word in words if word.startswith("pulse-")}
+    assert scripts <= set(SCRIPTS), f"{sorted(scripts - set(SCRIPTS))} are not console scripts of pyproject.toml"
+    modules = {line[line.index("-m") + 1] for line in lines if line[:1] == ["python"] and "-m" in line}
+    assert {"pytest", "pip", "venv"} & modules and all(importlib.util.find_spec(m) for m in modules), modules
+    prefixes = [words[i + 1] for i, word in enumerate(words) if word == "--prefix"]
+    assert prefixes and all((ROOT / p / "package-lock.json").exists() for p in prefixes), prefixes
+    assert ["pulse-mutation", "--gate", "--with-deviations"] in lines
+
+
 # ---------------------------------------------------------------------------------------------- mutation shards
 def mutation_argv(commands: list[str], flag: str, shard: int, total: int) -> list[str]:
-    found = [expand(c, "stg", shard, total) for c in commands if "harness.mutation" in c and flag in c]
+    found = [argv for c in commands if (argv := expand(c, "stg", shard, total))[0] == "pulse-mutation" and flag in argv]
     assert len(found) == 1, f"one pulse-mutation {flag} command expected, found {found}"
     return found[0]
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from harness import mutation
-from harness.mutation import ERROR, KILLED, SURVIVED, TIMEOUT, Fault
+from tools import mutation
+from tools.mutation import ERROR, KILLED, SURVIVED, TIMEOUT, Fault
 
 FAULTS = [Fault("caught_bug", "fields", "a bug the suite catches", "wallet"),
           Fault("hidden_bug", "queries", "a bug nobody checks", "market_data"),

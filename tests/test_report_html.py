@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from harness.report_html import LOCAL_CLI, embedded_files, render
 from reference_gateway import start_gateway
 from tests.childrun import run_child
+from tools.report_html import LOCAL_CLI, embedded_files, render
 
 CASES = """
 import pytest

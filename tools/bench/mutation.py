@@ -9,8 +9,8 @@ A figure that is not there is reported "not run", never estimated.
 import json
 from pathlib import Path
 
-from harness.bench.stats import median
-from harness.bench.table import Row, Target
+from tools.bench.stats import median
+from tools.bench.table import Row, Target
 
 ROOT = Path(__file__).resolve().parents[2]
 MUTATION_REPORT = ROOT / "reports" / "mutation.json"

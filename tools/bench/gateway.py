@@ -11,9 +11,9 @@ import time
 
 from websockets.asyncio.client import connect
 
-from harness.bench.processes import bench_gateway, echo_server, rss_kib
-from harness.bench.stats import latency_summary, rate, ratio
-from harness.bench.table import Row, Target
+from tools.bench.processes import bench_gateway, echo_server, rss_kib
+from tools.bench.stats import latency_summary, rate, ratio
+from tools.bench.table import Row, Target
 
 INDEX_PRICE_REQUEST = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "public/get_index_price",
                                   "params": {"index_name": "btc_usd"}})
@@ -78,8 +78,8 @@ def crossing_pair(step: int) -> tuple[tuple[str, str], tuple[str, str]]:
 
 def engine_in_process(orders: int) -> dict:
     """Orders per second through ``Exchange.place_order`` with no transport, alternating crossing buys/sells."""
-    # The in-process figure needs the engine itself; the import stays here so the rest of the harness
-    # never loads reference_gateway.
+    # The in-process figure needs the engine itself (tools/ may import the gateway, harness/ may not); the
+    # import stays here so the other benchmarks, and ``pulse-bench --help``, do not load it.
     from reference_gateway.clock import Clock
     from reference_gateway.config import load_config
     from reference_gateway.engine.exchange import Exchange

@@ -12,12 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-from harness.bench.fuzz import fuzz
-from harness.bench.gateway import engine, memory, ws_latency
-from harness.bench.mutation import mutation
-from harness.bench.remote import remote
-from harness.bench.suite import ROOT, suite
-from harness.bench.table import BenchRun, render_table, write_json
+from tools.bench.fuzz import fuzz
+from tools.bench.gateway import engine, memory, ws_latency
+from tools.bench.mutation import mutation
+from tools.bench.remote import remote
+from tools.bench.suite import ROOT, suite
+from tools.bench.table import BenchRun, render_table, write_json
 
 BENCHMARKS = {
     "suite": suite,
@@ -44,7 +44,7 @@ def run_benchmarks(names: list[str], quick: bool, repeat: int) -> BenchRun:
             rows, details = BENCHMARKS[name](quick, progress, **options)
         except Exception as exc:  # one broken benchmark must not hide the others' figures
             progress(f"{name}: FAILED: {exc!r}")
-            from harness.bench.table import Row
+            from tools.bench.table import Row
             rows, details = [Row(name, "benchmark failed", None, note=repr(exc)[:120])], {"error": repr(exc)}
         details["benchmark_seconds"] = time.perf_counter() - started
         run.add(rows, name, details)

@@ -1,6 +1,6 @@
 """A raw ``websockets`` echo server on loopback: the floor the gateway's WS round trip is compared with.
 
-    python -m harness.bench.echo_server     # prints ECHO_READY ws://127.0.0.1:<port>
+    python -m tools.bench.echo_server     # prints ECHO_READY ws://127.0.0.1:<port>
 """
 
 import asyncio

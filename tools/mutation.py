@@ -84,7 +84,7 @@ LOCAL = Target()
 @contextlib.contextmanager
 def remote_gateway(faults: Sequence[str] = (), deviations: Sequence[str] = ()):
     """A staging simulator private to one run, with the fault (or deviation) switched in: (REST base, WS URL)."""
-    from harness.local import LocalGateway  # the gateway runs as a subprocess; the harness never imports it
+    from harness.local import LocalGateway  # the gateway runs as a subprocess: its faults switch in by CLI option
 
     gateway = LocalGateway(tuple(faults), deviations=tuple(deviations), profile=SIMULATOR_PROFILE)
     try:
@@ -117,8 +117,8 @@ class Outcome:
 
 # ---------------------------------------------------------------------------------------------- catalogue
 def load_catalogue(python: str = sys.executable, kind: str = FAULT) -> list[Fault]:
-    """The reference gateway's fault (or deviation) catalogue, as its CLI lists it (the harness never imports the
-    gateway)."""
+    """The reference gateway's fault (or deviation) catalogue, as its CLI lists it (the catalogue the gateway
+    process itself would load)."""
     listed = subprocess.run([python, "-m", "reference_gateway", f"--list-{kind}s", "--json"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60, check=True)
     return [Fault(**entry, kind=kind) for entry in json.loads(listed.stdout)]

@@ -31,7 +31,7 @@ def bench_gateway():
 @contextmanager
 def echo_server(start_timeout: float = 15.0):
     """The raw websockets echo server as a child process; yields its ws:// URL."""
-    process = subprocess.Popen([sys.executable, "-m", "harness.bench.echo_server"], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "tools.bench.echo_server"], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url: list[str] = []
     ready = threading.Event()

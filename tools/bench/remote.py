@@ -4,8 +4,8 @@
 import json
 import sys
 
-from harness.bench.suite import ROOT, timed_run
-from harness.bench.table import Row, Target
+from tools.bench.suite import ROOT, timed_run
+from tools.bench.table import Row, Target
 
 SIM = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--env", "sim"]
 TRADING_WALL_TARGET = Target("<=", 600.0)  # issue: `pytest -m trading --env stg` within 10 minutes at 5 requests/s

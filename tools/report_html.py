@@ -1,6 +1,7 @@
 """Render an environment's Allure results to HTML with the official Allure 3 CLI (npm package ``allure``).
 
-    python -m harness.report_html --env local     # reports/local/allure-results -> reports/local/allure-report
+    pulse-report --env local     # reports/local/allure-results -> reports/local/allure-report
+    python -m tools.report_html --env local     # the same, without the console script installed
 
 The report groups cases by doc section (epic), then method or channel (feature), then check (story), sorts failures
 into categories by grade (strict, non-strict, informational, flaky: harness/report.py), and keeps a history file per
@@ -59,7 +60,7 @@ def embedded_files(index: Path) -> dict[str, bytes]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.report_html", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="pulse-report", description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="local", choices=("local", "dev", "stg"))
     parser.add_argument("--results", type=Path, help="default: reports/<env>/allure-results")
     parser.add_argument("--output", type=Path, help="default: reports/<env>/allure-report")

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import httpx
 
-from harness.bench.processes import bench_gateway
-from harness.bench.stats import rate, ratio
-from harness.bench.suite import ROOT, timed_run
-from harness.bench.table import Row, Target
+from tools.bench.processes import bench_gateway
+from tools.bench.stats import rate, ratio
+from tools.bench.suite import ROOT, timed_run
+from tools.bench.table import Row, Target
 
 FUZZ_SUITE = ROOT / "suites" / "fuzz"
 HTTP_FUZZ = FUZZ_SUITE / "test_http_fuzz.py"  # the part of suites/fuzz that does what st run does (no WS, no stateful)
@@ -36,7 +36,7 @@ BUILTIN_CHECKS = re.compile(r"BUILTIN_CHECKS\s*=\s*\(([^)]*)\)")
 
 
 def fuzz_examples_per_operation(conftest: Path = FUZZ_SUITE / "conftest.py") -> int:
-    """The fuzz suite's local budget, read from its conftest (the harness never imports suites)."""
+    """The fuzz suite's local budget, read from its conftest (the bench never imports suites)."""
     match = EXAMPLES_CONSTANT.search(conftest.read_text()) if conftest.exists() else None
     return int(match.group(1)) if match else LOCAL_MAX_EXAMPLES
 

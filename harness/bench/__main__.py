@@ -1,5 +1,0 @@
-import sys
-
-from harness.bench import main
-
-sys.exit(main())
