@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent
 # regression gate (spec/known_failures/<env>.toml; verdict at the end of the run): see README.
 # harness.guest: one pace and request budget for the whole run across xdist workers, and Ctrl-C handling;
 # harness.accounting: what each test spends of that budget.
-pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate", "harness.guest", "harness.accounting"]
+pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate", "harness.guest", "harness.accounting",
+                  "harness.layout"]
 DESTRUCTIVE_MARKERS = ("trading", "session", "subscriptions", "fuzz")
 
 settings.register_profile("local", max_examples=60, deadline=None, stateful_step_count=25,

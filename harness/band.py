@@ -3,13 +3,11 @@ change a prediction. Read the book first; the band lies where nothing foreign re
 
 from dataclasses import dataclass
 
+from harness.placement import on_tick
+
 
 class BandUnavailable(Exception):
     """The foreign book leaves no gap wide enough for the suite's own crossing orders."""
-
-
-def on_tick(value: float, tick: float) -> float:
-    return round(round(value / tick) * tick, 10)
 
 
 @dataclass(frozen=True)

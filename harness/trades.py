@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from harness.api import PulseApi
 from harness.env import Environment
+from harness.placement import on_tick
 
 
 class NoRoomToCross(Exception):
@@ -26,9 +27,6 @@ class OwnTrade:
     maker_order_id: str
     taker_order_id: str
 
-
-def on_tick(price: float, tick: float) -> float:
-    return round(round(price / tick) * tick, 10)
 
 
 def currency_of(environment: Environment) -> str:

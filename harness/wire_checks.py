@@ -5,6 +5,8 @@
 
 import itertools
 
+from harness.doc import COMMON_CODES
+
 MS_EPOCH_FLOOR = 10 ** 12  # 2001-09-09 in milliseconds; any seconds value of this century is below it
 OK_MESSAGE = {"description": "ok", "response": None, "status": 200}  # the doc's connection.Message example
 
@@ -43,7 +45,7 @@ def is_ms_timestamp(value: object) -> bool:
 
 def is_common_code(status: object) -> bool:
     """A ``return_codes.CommonCodes`` value: 1..13 (register I-04)."""
-    return is_integer(status) and 1 <= status <= 13
+    return is_integer(status) and status in COMMON_CODES
 
 
 def shape_of(value: object) -> object:

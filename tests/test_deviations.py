@@ -11,11 +11,11 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from harness.doc import HOUR_MS
 from reference_gateway import start_gateway
 from reference_gateway.deviations import DEVIATIONS, OTHER_FIRMS, PROFILES, expand
 from reference_gateway.server import build_gateway
 
-HOUR_MS = 3_600_000
 MAKER = {"grant_type": "client_credentials", "client_id": "maker", "client_secret": "maker-secret"}
 TAKER = {"grant_type": "client_credentials", "client_id": "taker", "client_secret": "taker-secret"}
 

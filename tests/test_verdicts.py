@@ -311,7 +311,7 @@ def test_fuzz_cases_sit_under_their_doc_section(item, section):
 
 def test_the_jsonrpc_error_checks_grade_the_error_object_three_ways():
     """JSON-RPC 2.0 itself (strict), our reading of data (I-05, non-strict), Deribit's null data (I-402, informational)."""
-    from suites.jsonrpc.envelope_checks import error_object_is_documented, is_error_reply
+    from harness.checks.envelope import error_object_is_documented, is_error_reply
     base = {"jsonrpc": "2.0", "id": 1}
     data = {"reason": "bad", "status": 1}
     cases = {"strict": {"code": "-32602", "message": "x", "data": data},

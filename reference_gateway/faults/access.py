@@ -7,8 +7,8 @@ from reference_gateway.gateway import Gateway
 
 
 # Each channel's and public method's own access rule, the refusal of a malformed channel name, and HTTP/WS parity:
-# the cells of the conformance matrix that suites/auth/test_public_access.py, suites/channels/test_channel_access.py
-# and suites/trading/test_order_parity.py fill.
+# the cells of the conformance matrix that suites/access/test_public_access.py, suites/access/test_channel_access.py
+# and suites/parity/test_order_parity.py fill.
 @fault("public_methods_require_auth", "access", "every public method but public/auth refuses a caller without a "
        "token (HTTP) or an unauthenticated connection (WS)", "auth or subscriptions")
 def _public_methods_require_auth(gw: Gateway) -> None:

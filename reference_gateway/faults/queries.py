@@ -83,7 +83,22 @@ def _positions_kind_ignored(gw: Gateway) -> None:
 @fault("settlement_type_filter_ignored", "queries", "get_settlement_history_by_currency lists every type",
        "wallet")
 def _settlement_type_ignored(gw: Gateway) -> None:
-    original = gw.methods["private/get_settlement_history_by_currency"][0]
+    list_every_settlement_type(gw, "private/get_settlement_history_by_currency")
+
+
+def list_every_settlement_type(gw: Gateway, method: str) -> None:
+    original = gw.methods[method][0]
     types = ("settlement", "delivery", "bankruptcy")
-    gw.methods["private/get_settlement_history_by_currency"] = (
-        lambda ctx, ident, p: [s for t in types for s in original(ctx, ident, dict(p, type=t))], True)
+    gw.methods[method] = (lambda ctx, ident, p: [s for t in types for s in original(ctx, ident, dict(p, type=t))], True)
+
+
+@fault("settlement_instrument_filter_ignored", "queries",
+       "get_settlement_history_by_instrument lists the settlements of every instrument", "wallet")
+def _settlement_instrument_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_settlement_history_by_instrument", without("instrument_name"))
+
+
+@fault("settlement_by_instrument_type_ignored", "queries", "get_settlement_history_by_instrument lists every type",
+       "wallet")
+def _settlement_by_instrument_type_ignored(gw: Gateway) -> None:
+    list_every_settlement_type(gw, "private/get_settlement_history_by_instrument")

@@ -15,10 +15,10 @@ import zlib
 from dataclasses import dataclass, field
 
 from harness.api import TokenManager
+from harness.doc import MARKET_TYPES
 from harness.rest import RestClient
 from harness.signer import signature_grant
 
-MARKET_TYPES = {"market", "stop_market", "take_market"}
 FAR_BELOW, FAR_ABOVE = 0.5, 1.5  # order prices as a fraction of the index: never marketable
 MAX_CONTRACTS = 50
 COD_METHODS = {"private/enable_cancel_on_disconnect", "private/disable_cancel_on_disconnect"}

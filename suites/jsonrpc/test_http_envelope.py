@@ -6,13 +6,12 @@ Doc, e.g. private/buy: Body parameter {"id": 0, "jsonrpc": "string", "method": "
 import httpx
 import pytest
 
+from harness.doc import COMMON_CODES
 from harness.methods import ENVELOPE_METHODS
+from harness.placement import far_prices
 from harness.rest import http_client
-from suites.far_from_market import far_prices
 
 pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Trading", "HTTP JSON-RPC envelope")]
-
-COMMON_CODES = range(1, 14)
 
 # Envelope members that are not the integer id / "2.0" version I-02 requires.
 WRONG_VERSIONS = ["1.0", "2", 2.0, None, ""]

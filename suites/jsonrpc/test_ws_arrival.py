@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from suites.jsonrpc.envelope_checks import (
+from harness.checks.envelope import (
     id_is_echoed,
     is_answer_reply,
     is_error_reply,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from suites.jsonrpc.envelope_checks import (
+from harness.checks.envelope import (
     connection_still_serves,
     error_object_is_documented,
     exactly_one_of_result_and_error,

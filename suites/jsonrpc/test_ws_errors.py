@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from suites.jsonrpc.envelope_checks import connection_still_serves, is_error_reply, raw_reply, request_text
+from harness.checks.envelope import connection_still_serves, is_error_reply, raw_reply, request_text
 
 pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 errors")]
 

@@ -8,9 +8,11 @@ without a reply (it closes the connection), so it has no result to check (an n/a
 
 import pytest
 
+from harness.checks.channels import channels_for
+from harness.doc import section_of
 from harness.errors import PulseCallError
+from harness.methods import WS_ONLY_METHODS
 from harness.schema import assert_conforms, result_schema
-from suites.subscriptions.channel_checks import channels_for
 
 pytestmark = [pytest.mark.jsonrpc]
 
@@ -30,14 +32,12 @@ def valid_params(env) -> dict[str, dict]:
     }
 
 
-SECTIONS = {"private/get_cancel_on_disconnect": "Session management", "private/logout": "Session management",
-            "private/subscribe": "Subscription management", "private/unsubscribe_all": "Subscription management",
-            "public/disable_heartbeat": "Session management", "public/set_heartbeat": "Session management",
-            "public/subscribe": "Subscription management", "public/unsubscribe_all": "Subscription management"}
+# The documented WS-only methods (I-06), each under the doc section spec/asyncapi.yaml lists it in.
+WS_ONLY = sorted(WS_ONLY_METHODS - {"public/test"})
 
 
 def per_method(methods):
-    return [pytest.param(m, marks=pytest.mark.doc(SECTIONS[m], m)) for m in methods]
+    return [pytest.param(m, marks=pytest.mark.doc(section_of(m), m)) for m in methods]
 
 
 def authenticated(ws_client, env):
@@ -49,7 +49,7 @@ def authenticated(ws_client, env):
 
 @pytest.mark.check("schema")
 @pytest.mark.interpretation("I-06", "I-07")
-@pytest.mark.parametrize("method", per_method(sorted(set(SECTIONS) - {"private/logout"})))
+@pytest.mark.parametrize("method", per_method([m for m in WS_ONLY if m != "private/logout"]))
 def test_ws_only_method_result_conforms(method, ws_client, pulse_env):
     """Doc: each WS-only method's reply carries its documented result model (asyncapi.yaml)."""
     params = valid_params(pulse_env)[method]

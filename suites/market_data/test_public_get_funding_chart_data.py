@@ -2,12 +2,12 @@
 
 import pytest
 
+from harness.doc import HOUR_MS
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import funding_period_ms, is_ms_timestamp, is_number
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_funding_chart_data")]
 
-HOUR_MS = 3_600_000
 LENGTH_MS = {"8h": 8 * HOUR_MS, "24h": 24 * HOUR_MS}
 PRICE_FIELDS = ("perp_close", "perp_high", "perp_low", "perp_open", "spot_close", "spot_high", "spot_low", "spot_open")
 

@@ -2,12 +2,12 @@
 
 import pytest
 
+from harness.doc import HOUR_MS
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import funding_period_ms, is_number
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/get_funding_rate_history")]
 
-HOUR_MS = 3_600_000
 WINDOW_HOURS = 72
 
 

@@ -2,12 +2,12 @@
 
 import pytest
 
+from harness.doc import DAY_MS
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_integer, is_ms_timestamp, is_number, is_sorted
 
 pytestmark = [pytest.mark.market_data, pytest.mark.doc("Market Data", "public/last_trades_by_instrument")]
 
-DAY_MS = 86_400_000
 
 
 @pytest.fixture

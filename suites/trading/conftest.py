@@ -55,29 +55,3 @@ def driver(pulse, pulse_env, transport):
     made.level_out(band.centre, set_last_price=pulse_env.is_local)
     yield made
     made.cancel_everything()
-
-
-def limit(driver, account: str, direction: str, contracts: int, offset: int, **params):
-    """A limit order in grid units (contracts, ticks from the band centre), checked against the model."""
-    band = driver.band
-    return driver.place(account, direction, {"type": "limit", "amount": band.amount(contracts),
-                                             "price": band.price(offset), **params})
-
-
-def print_last_price(driver, offset: int) -> None:
-    """Make the band price ``offset`` the instrument's last price with a one-contract trade between the suite's
-    own orders (on a shared gateway the last price is whatever printed before; the claimed instrument's free band
-    has no foreign trades in it)."""
-    limit(driver, "maker", "sell", 1, offset)
-    limit(driver, "taker", "buy", 1, offset)
-    driver.settle()
-
-
-def last_price_below(driver, trigger_offset: int) -> None:
-    """Make sure the last price is below the band price ``trigger_offset`` before a last-price stop buy is placed:
-    when the model (which knows every print on the claimed instrument since the driver started) says it is not,
-    print one at the band centre (saves the round trip where an earlier trade already left it low)."""
-    last, trigger = driver.model.last_price, driver.band.price(trigger_offset)
-    if last is None or last >= trigger:
-        print_last_price(driver, 0)
-

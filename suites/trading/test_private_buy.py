@@ -6,8 +6,9 @@ trades, the orders it touched, open orders) is compared with the model.
 
 import pytest
 
+from harness.doc import DAY_MS, HOUR_MS
 from harness.local import wait_until
-from suites.trading.conftest import limit
+from harness.placement import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/buy")]
 
@@ -156,9 +157,8 @@ def test_good_til_day_is_cancelled_at_the_end_of_the_trading_day(driver, control
     (I-27: the session ends at 08:00 UTC)."""
     order = limit(driver, "taker", "buy", 1, -3, time_in_force="good_til_day")
     now = control.status()["now_ms"]
-    day = 86_400_000
-    roll = now - now % day + 8 * 3_600_000
-    roll = roll if roll > now else roll + day
+    roll = now - now % DAY_MS + 8 * HOUR_MS
+    roll = roll if roll > now else roll + DAY_MS
     control.advance_clock((roll - now + 1000) / 1000)
     for manager in tokens.values():  # the jump outlives the tokens
         manager.invalidate()

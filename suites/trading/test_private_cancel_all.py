@@ -3,7 +3,7 @@ within all currencies and instrument kinds." """
 
 import pytest
 
-from suites.trading.conftest import limit
+from harness.placement import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all"),
               pytest.mark.account_wide]  # it reaches the account's orders on every instrument

@@ -2,23 +2,10 @@
 
 import pytest
 
+from harness.placement import place_one_of_each
 from strategies.orders import TYPE_FILTERS
-from suites.trading.conftest import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/cancel_all_by_instrument")]
-
-
-def place_one_of_each(driver) -> dict:
-    """A limit order and one resting (untriggered) order of each trigger type, all far from firing."""
-    band = driver.band
-    orders = {"limit": limit(driver, "taker", "buy", 1, -3)}
-    for order_type, side in (("stop_limit", 1), ("stop_market", 1), ("take_limit", -1), ("take_market", -1)):
-        params = {"type": order_type, "amount": band.amount(1), "trigger": "index_price",
-                  "trigger_price": band.index_trigger(side)}
-        if order_type.endswith("limit"):
-            params["price"] = band.price(-2)
-        orders[order_type] = driver.place("taker", "buy", params)
-    return orders
 
 
 @pytest.mark.interpretation("I-33")

@@ -3,8 +3,8 @@ instrument", with ``type``."""
 
 import pytest
 
+from harness.placement import place_one_of_each
 from strategies.orders import TYPE_FILTERS
-from suites.trading.test_private_cancel_all_by_instrument import place_one_of_each
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_open_orders_by_instrument")]
 

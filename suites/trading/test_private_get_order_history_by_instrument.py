@@ -2,7 +2,7 @@
 
 import pytest
 
-from suites.trading.conftest import limit
+from harness.placement import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_history_by_instrument")]
 

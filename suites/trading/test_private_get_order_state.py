@@ -3,7 +3,7 @@
 import pytest
 
 from harness.errors import PulseCallError
-from suites.trading.conftest import limit
+from harness.placement import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_state")]
 

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from suites.trading.conftest import limit
+from harness.placement import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_order_state_by_label")]
 

@@ -3,7 +3,7 @@ created for given order"."""
 
 import pytest
 
-from suites.trading.conftest import limit
+from harness.placement import limit
 
 pytestmark = [pytest.mark.check("semantics"), pytest.mark.trading, pytest.mark.doc("Trading", "private/get_user_trades_by_order")]
 

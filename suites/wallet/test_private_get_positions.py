@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.placement import limit
 from harness.schema import assert_conforms, result_schema
 from harness.trades import NoRoomToCross, cross_own_orders, currency_of
 
@@ -95,3 +96,20 @@ def test_result_conforms_to_the_documented_schema(traded, pulse, transport):
     result = pulse("taker", transport).call("private/get_positions")
     assert_conforms(result_schema("private/get_positions"), result,
                     "private/get_positions: 200 [models.PositionConfirmation]")
+
+
+@pytest.mark.trading
+@pytest.mark.check("semantics")
+@pytest.mark.interpretation("I-39", "I-101", "I-102")
+def test_positions_follow_the_trades(driver):
+    """Doc: size "for futures size in quote currency": long after buying, flat after selling it back (the model
+    driver predicts each position)."""
+    limit(driver, "maker", "sell", 2, 1)
+    limit(driver, "taker", "buy", 2, 1)
+    driver.check_positions("taker")
+    driver.check_positions("maker")
+    limit(driver, "maker", "buy", 2, 2)
+    limit(driver, "taker", "sell", 2, 2)
+    driver.check_positions("taker")
+    driver.check_account_summary("taker")
+    driver.check_account_summary("maker")
