@@ -21,7 +21,7 @@ from harness.replay_once import ReplayOnceDatabase
 from harness.report import doc_section_of
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
-from suites.fuzz.shaping import Market, shape_positive_case
+from suites.fuzz.shaping import ACCOUNT_WIDE, ORDER_FLOW, Market, shape_positive_case
 
 SPEC_PATH = SPEC_DIR / "openapi.yaml"
 # Failures found by hypothesis are kept here and replayed once on the next run, then dropped (per environment;
@@ -91,7 +91,6 @@ def matrix_markers(item, remote: bool) -> list:
         return [pytest.mark.doc(tag, *operations_of(tag, remote)),
                 pytest.mark.check("schema" if match[1] == "positive" else "negative")]
     if "stateful" in item.nodeid:  # the order flows through the links
-        from suites.fuzz.test_http_stateful import ACCOUNT_WIDE, ORDER_FLOW
         flow = [op for op in ORDER_FLOW if not (remote and op in ACCOUNT_WIDE)]
         return [pytest.mark.doc("Trading", *operations_of(None, remote, flow)), pytest.mark.check("schema", "flows")]
     return []

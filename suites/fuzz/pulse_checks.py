@@ -238,7 +238,7 @@ AUTH_REFUSALS = {400, 401, 403}  # 400 as I-03 documents for every error; 401/40
 @schemathesis.check
 def pulse_auth_enforced(ctx, response, case):
     """A private operation refuses its request without a token (I-03: a 400 connection.Message; the refusal's body
-    is checked by suites/auth/test_private_method_auth.py). The Pulse form of schemathesis' ``ignored_auth``: that
+    is checked by suites/access/test_private_method_auth.py). The Pulse form of schemathesis' ``ignored_auth``: that
     built-in reads only 401/403 as a refusal, so against a Pulse gateway it probed again after every accepted case,
     outside the run's pacer; enforcement is a property of the operation, so one confirmed refusal per operation
     and worker is enough (issue #18), and the probe is paced and counted."""
@@ -300,5 +300,5 @@ def keep_failure(failure, case, response) -> bool:
     if isinstance(failure, AcceptedNegativeData):
         return response.status_code != 200 or not valid_once_null_is_absent(case)  # I-185
     # An IgnoredAuth probe (no token, bad token) refused with HTTP 400, as I-03 documents for every error rather
-    # than 401/403, is not a failure; suites/auth/test_private_method_auth.py checks that refusal's body.
+    # than 401/403, is not a failure; suites/access/test_private_method_auth.py checks that refusal's body.
     return not (isinstance(failure, IgnoredAuth) and "got `400 " in failure.message)

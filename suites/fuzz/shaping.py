@@ -165,3 +165,9 @@ def shape_positive_case(case, market: Market) -> None:
         params["instrument_name"] = pick(market.known_instruments, params["instrument_name"])
     shape_time_range(params)
     case.body = body  # assignment: schemathesis revalidates the case's metadata
+
+
+# The stateful order flow's operations (test_http_stateful) and the ones a shared gateway must not get.
+ORDER_FLOW = ["private_buy", "private_sell", "private_edit", "private_cancel", "private_get_order_state",
+              "private_get_user_trades_by_order", "private_cancel_all", "private_get_open_orders_by_instrument"]
+ACCOUNT_WIDE = {"private_cancel_all"}  # not on a shared gateway: it would cancel other workers' and people's orders

@@ -14,13 +14,10 @@ from harness.replay_once import ReplayOnceDatabase
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
 from suites.fuzz.conftest import DATABASE_DIR, build_schema, load_spec, record_orders
-from suites.fuzz.shaping import shape_positive_case
+from suites.fuzz.shaping import ACCOUNT_WIDE, ORDER_FLOW, shape_positive_case
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.trading]
 
-ORDER_FLOW = ["private_buy", "private_sell", "private_edit", "private_cancel", "private_get_order_state",
-              "private_get_user_trades_by_order", "private_cancel_all", "private_get_open_orders_by_instrument"]
-ACCOUNT_WIDE = {"private_cancel_all"}  # not on a shared gateway: it would cancel other workers' and people's orders
 NOT_FOUND, NOT_OPEN_ORDER = 4, 8  # I-04
 SPEC = load_spec()
 SCENARIOS = {"local": 5, "remote": 2, "thorough": 50}
