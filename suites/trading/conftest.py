@@ -6,6 +6,12 @@ from harness.band import BandUnavailable, PriceBand, find_band
 from harness.model.driver import start_driver
 
 
+@pytest.fixture
+def accounts(pulse) -> dict:
+    """maker over WebSocket, taker over HTTP: every flow exercises both transports."""
+    return {"maker": pulse("maker", "ws"), "taker": pulse("taker", "http")}
+
+
 def read_band(api, pulse_env) -> tuple[PriceBand, dict]:
     book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)
     index_price = api.call("public/get_index_price", index_name=pulse_env.index_name)
