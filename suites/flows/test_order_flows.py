@@ -47,8 +47,18 @@ class FlowSetting:
     isolated_book: bool  # only the suite trades on the instrument: cancel_all may run, the book is emptied after
 
 
-def has_flow_orders(machine: "OrderFlows") -> bool:
-    return bool(machine.flow_orders())
+# A query rule is due once the flow has made this many changes since the last query: the flows keep the mix of
+# one query step in about six (as with the single query rule of before), so that one rule per query method does
+# not crowd out the steps that build the book (the open orders are compared after every step anyway).
+CHANGES_PER_QUERY = 5
+
+
+def query_due(machine: "OrderFlows") -> bool:
+    return machine.changes_since_query >= CHANGES_PER_QUERY
+
+
+def query_on_flow_orders_due(machine: "OrderFlows") -> bool:
+    return query_due(machine) and bool(machine.flow_orders())
 
 
 class OrderFlows(RuleBasedStateMachine):
@@ -62,6 +72,7 @@ class OrderFlows(RuleBasedStateMachine):
         super().__init__()
         self.driver = None
         self.failed = False
+        self.changes_since_query = 0
 
     @contextlib.contextmanager
     def step(self):
@@ -94,6 +105,7 @@ class OrderFlows(RuleBasedStateMachine):
     # ------------------------------------------------------------------ steps that change the book
     @rule(target=orders, account=S.ACCOUNTS, direction=S.DIRECTIONS, data=st.data())
     def place(self, account, direction, data):
+        self.changes_since_query += 1
         spec = data.draw(self.setting.order_spec, label="spec")
         with self.step():
             order = self.driver.place(account, direction, order_params(spec, self.band, self.labels))
@@ -104,6 +116,7 @@ class OrderFlows(RuleBasedStateMachine):
     @rule(target=orders, resting_account=S.ACCOUNTS, direction=S.DIRECTIONS, spec=S.CROSSING_SPEC)
     def cross(self, resting_account, direction, spec):
         """A resting limit order and a crossing order of the other account at or through its price."""
+        self.changes_since_query += 1
         crossing_account = "taker" if resting_account == "maker" else "maker"
         through = spec["through_ticks"] if direction == "sell" else -spec["through_ticks"]
         opposite = "buy" if direction == "sell" else "sell"
@@ -119,6 +132,7 @@ class OrderFlows(RuleBasedStateMachine):
 
     @rule(order=orders, spec=S.EDIT_SPEC)
     def edit(self, order, spec):
+        self.changes_since_query += 1
         price = None if spec["offset"] is None or order.is_market else self.band.price(spec["offset"])
         trigger_price = None
         if order.trigger == "last_price" and spec["trigger_offset"] is not None:
@@ -128,66 +142,85 @@ class OrderFlows(RuleBasedStateMachine):
 
     @rule(order=orders)
     def cancel(self, order):
+        self.changes_since_query += 1
         with self.step():
             self.driver.cancel(order.account, order)
 
     @precondition(lambda self: self.setting.isolated_book)  # cancel_all reaches beyond the test instrument
     @rule(account=S.ACCOUNTS)
     def cancel_all(self, account):
+        self.changes_since_query += 1
         with self.step():
             self.driver.cancel_all(account)
 
     @rule(account=S.ACCOUNTS, type_filter=st.sampled_from(S.TYPE_FILTERS))
     def cancel_all_by_instrument(self, account, type_filter):
+        self.changes_since_query += 1
         with self.step():
             self.driver.cancel_all_by_instrument(account, type_filter)
 
     # ------------------------------------------------------------------ one rule per query method
-    @precondition(has_flow_orders)
+    @precondition(query_on_flow_orders_due)
     @rule(data=st.data())
     def get_order_state(self, data):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_order_state(data.draw(st.sampled_from(self.flow_orders()), label="order"))
 
+    @precondition(query_due)
     @rule(account=S.ACCOUNTS, type_filter=S.OPEN_ORDERS_TYPE)
     def get_open_orders_by_instrument(self, account, type_filter):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_open_orders(account, type_filter)
 
+    @precondition(query_due)
     @rule(account=S.ACCOUNTS, params=S.HISTORY_PARAMS)
     def get_order_history_by_instrument(self, account, params):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_history(account, **params)
 
+    @precondition(query_due)
     @rule(account=S.ACCOUNTS, label=S.LABEL_INDEXES)
     def get_order_state_by_label(self, account, label):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_by_label(account, self.labels[label])
 
+    @precondition(query_due)
     @rule(account=S.ACCOUNTS, params=S.TRADES_PARAMS)
     def get_user_trades_by_instrument(self, account, params):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_trades_by_instrument(account, **params)
 
-    @precondition(has_flow_orders)
+    @precondition(query_on_flow_orders_due)
     @rule(data=st.data(), sorting=st.sampled_from(S.SORTINGS), count=st.integers(0, 3))
     def get_user_trades_by_order(self, data, sorting, count):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_trades_by_order(data.draw(st.sampled_from(self.flow_orders()), label="order"),
                                               sorting, count)
 
+    @precondition(query_due)
     @rule(account=S.ACCOUNTS)
     def get_positions(self, account):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_positions(account)
 
+    @precondition(query_due)
     @rule(account=S.ACCOUNTS)
     def get_account_summary(self, account):
+        self.changes_since_query = 0
         with self.step():
             self.driver.check_account_summary(account)
 
+    @precondition(query_due)
     @rule()
     def get_order_book(self):
+        self.changes_since_query = 0
         reach = (self.band.half_width + 2) * self.band.tick
         with self.step():
             self.driver.check_book(self.band.centre - reach, self.band.centre + reach)
