@@ -252,7 +252,7 @@ def venue(request, pulse_env):
         chosen = choose_venue(lambda method, params: rest.call(method, params, token=tokens["maker"].access_token()),
                               pulse_env, claim)
     except NoVenue as exc:
-        pulse_env.no_venue = str(exc)  # trading cases fail "not covered" with this text (suites/trading/conftest)
+        pulse_env.no_venue = str(exc)  # trading cases fail "not covered" with this text (harness/band.read_band)
         return None
     if "PERPETUAL" in chosen.instrument:  # Deribit's naming; funding cases read from a perpetual
         pulse_env.perpetual = chosen.instrument

@@ -3,6 +3,8 @@ change a prediction. Read the book first; the band lies where nothing foreign re
 
 from dataclasses import dataclass
 
+import pytest
+
 from harness.placement import on_tick
 
 
@@ -72,3 +74,17 @@ def order_params(spec: dict, band: PriceBand, labels: tuple[str, ...] = ("",)) -
             params["trigger_fill_condition"] = linked["trigger_fill_condition"]
         params["otoco_config"] = [order_params(secondary, band) for secondary in linked["secondaries"]]
     return params
+
+
+def read_band(api, pulse_env) -> tuple[PriceBand, dict]:
+    """The band the suite's orders go in on the test instrument, and the book it was read from; a run without a
+    venue (or whose instrument someone started quoting on) fails NOT COVERED rather than guessing."""
+    book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)
+    index_price = api.call("public/get_index_price", index_name=pulse_env.index_name)
+    if pulse_env.no_venue:
+        pytest.fail(f"NOT COVERED: {pulse_env.no_venue}", pytrace=False)
+    try:
+        band = find_band(book, index_price, pulse_env.tick_size, pulse_env.contract_size)
+    except BandUnavailable as exc:  # someone started quoting on the instrument chosen at the start of the run
+        pytest.fail(f"NOT COVERED: {pulse_env.test_instrument} on {pulse_env.name}: {exc}", pytrace=False)
+    return band, book

@@ -122,15 +122,14 @@ TRADES_PARAMS = st.fixed_dictionaries({
     "window": st.sampled_from(("none", "start", "end", "both")),
 })
 OPEN_ORDERS_TYPE = st.sampled_from(TYPE_FILTERS)
-QUERY_KINDS = st.sampled_from(("order_state", "open_orders", "history", "by_label", "trades_by_instrument",
-                               "trades_by_order", "positions", "account_summary", "book"))
 
-# Whole flows: the state machine (suites/trading/test_order_flows.py) draws its steps from the rules
+# Whole flows: the state machine (suites/flows/test_order_flows.py) draws its steps from the rules
 # place(ACCOUNTS, DIRECTIONS, ORDER_SPEC) | cross(CROSSING_SPEC) | edit(EDIT_SPEC) | cancel | cancel_all |
-# cancel_all_by_instrument(TYPE_FILTERS) | query(QUERY_KINDS, ...); these bound its length.
+# cancel_all_by_instrument(TYPE_FILTERS) | one rule per query method (HISTORY_PARAMS, TRADES_PARAMS, ...); these
+# bound its length.
 FLOW_STEPS_LOCAL = 25
 FLOW_EXAMPLES_LOCAL = 30
-# Locally the 30 flows run as 5 items of 6 (suites/trading/test_order_flows.py), so -n 2 can spread them.
+# Locally the 30 flows run as 5 items of 6 (suites/flows/test_order_flows.py), so -n 2 can spread them.
 FLOW_PARTS_LOCAL = 5
 # On a shared gateway every request counts against the run's budget (~40 requests a flow): four flows of the
 # remote profile's ten steps keep the order flows near 300 requests of the 3,000.

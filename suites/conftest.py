@@ -2,11 +2,10 @@
 
 import pytest
 
+from harness.band import PriceBand, read_band
 from harness.mmp_flow import switch_mmp_off
+from harness.model.driver import start_driver
 from harness.trades import NoRoomToCross, OwnTrade, cross_own_orders
-
-# The model driver's fixtures live beside the trading suite; the flows, parity and wallet cases drive it too.
-from suites.trading.conftest import accounts, band, driver  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -40,3 +39,29 @@ def mmp_maker(pulse, pulse_env):
     api = pulse("maker")
     yield api
     switch_mmp_off(api, pulse_env)
+
+
+# The two accounts, the price band and the model driver: the trading, flows, parity and wallet cases use them.
+@pytest.fixture
+def accounts(pulse) -> dict:
+    """maker over WebSocket, taker over HTTP: every flow exercises both transports."""
+    return {"maker": pulse("maker", "ws"), "taker": pulse("taker", "http")}
+
+
+@pytest.fixture
+def band(accounts, pulse_env) -> PriceBand:
+    """Where the suite's orders go: inside the foreign spread (read from the book), on the tick grid."""
+    return read_band(accounts["maker"], pulse_env)[0]
+
+
+@pytest.fixture
+def driver(pulse, pulse_env, transport):
+    """A ModelDriver over maker and taker on one transport; what it left open is cancelled at teardown.
+
+    Every request it sends is also predicted by the model and compared, so an example test checks its
+    documented rule explicitly and everything else about the step implicitly."""
+    apis = {"maker": pulse("maker", transport), "taker": pulse("taker", transport)}
+    made = start_driver(apis, pulse_env, *read_band(apis["maker"], pulse_env))
+    made.level_out(made.band.centre, set_last_price=pulse_env.is_local)
+    yield made
+    made.cancel_everything()

@@ -1,17 +1,16 @@
-"""The order model itself (harness/model): fast unit tests of each rule it encodes."""
+"""The shadow model itself (harness/model): fast unit tests of each rule it encodes."""
 
 import pytest
 
-from harness.model import ModelError, ModelExchange
-from harness.model.orders import reachable
-from harness.model.positions import ModelPosition
-from harness.model.views import account_trades, open_orders, order_history, sort_trades
+from harness.model import Ledger, ModelError
+from harness.model.rules import may_follow, position_after
+from harness.model.views import account_trades, book_levels, open_orders, order_history, sort_trades
 
 TICK, CONTRACT = 0.5, 10
 
 
-def exchange(**kwargs) -> ModelExchange:
-    return ModelExchange("BTC_USD-PERPETUAL", TICK, CONTRACT, index_price=60000.0, **kwargs)
+def exchange(**kwargs) -> Ledger:
+    return Ledger("BTC_USD-PERPETUAL", TICK, CONTRACT, index_price=60000.0, **kwargs)
 
 
 def buy(model, amount, price=None, account="taker", **params):
@@ -23,9 +22,9 @@ def sell(model, amount, price=None, account="maker", **params):
 
 
 def test_state_transitions_follow_i25():
-    assert reachable("untriggered", "filled") and reachable("open", "cancelled")
-    assert not reachable("filled", "open") and not reachable("cancelled", "partially_filled")
-    assert not reachable("open", "untriggered") and not reachable("rejected", "open")
+    assert may_follow("untriggered", "filled") and may_follow("open", "cancelled")
+    assert not may_follow("filled", "open") and not may_follow("cancelled", "partially_filled")
+    assert not may_follow("open", "untriggered") and not may_follow("rejected", "open")
 
 
 def test_price_time_priority_and_average_price():
@@ -35,7 +34,7 @@ def test_price_time_priority_and_average_price():
     taker = buy(model, 20, 100.5)
     assert [(t.price, t.maker) for t in taker.trades] == [(100.0, better.key), (100.5, first.key)]
     assert second.order_state == "open" and taker.order.order_state == "filled"
-    assert taker.order.average_price == pytest.approx(100.25)
+    assert taker.fields["average_price"] == pytest.approx(100.25)
 
 
 def test_fill_or_kill_is_all_or_nothing():
@@ -155,10 +154,32 @@ def test_views_history_and_trade_sorting():
 
 
 def test_position_arithmetic():
-    position = ModelPosition()
-    position.apply(10, 100.0)
-    position.apply(30, 200.0)
-    assert position.average_price == pytest.approx(175.0)
-    position.apply(-60, 210.0)
-    assert position.size == -20 and position.average_price == 210.0
-    assert position.realized == pytest.approx(40 * (210.0 - 175.0) / 175.0)
+    position = position_after(0.0, 0.0, 0.0, 10, 100.0)
+    position = position_after(*position, 30, 200.0)
+    assert position[1] == pytest.approx(175.0)
+    size, entry, realized = position_after(*position, -60, 210.0)
+    assert size == -20 and entry == 210.0
+    assert realized == pytest.approx(40 * (210.0 - 175.0) / 175.0)
+
+
+def test_positions_are_folded_from_the_trades():
+    model = exchange()
+    sell(model, 10, 100.0)
+    buy(model, 10, 100.0)
+    sell(model, 20, 110.0, account="taker")
+    buy(model, 20, 110.0, account="maker")
+    taker = model.position("taker")
+    assert taker.size == -10 and taker.average_price == 110.0
+    assert taker.realized == pytest.approx(10 * (110.0 - 100.0) / 100.0)
+    assert model.position("maker").size == 10
+
+
+def test_book_levels_show_max_show_and_sort_by_price_then_time():
+    model = exchange()
+    hidden = sell(model, 30, 101.0, max_show=10).order
+    sell(model, 10, 100.5)
+    sell(model, 20, 100.5, max_show=0)
+    assert book_levels(model, "sell") == {101.0: 10, 100.5: 10}
+    assert [o.price for o in model.in_book("sell")] == [100.5, 100.5, 101.0]
+    buy(model, 60, 101.0)
+    assert hidden.order_state == "filled" and book_levels(model, "sell") == {}

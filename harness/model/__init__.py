@@ -1,12 +1,13 @@
-"""An executable model of Pulse order semantics, written from the doc and the register (I-22..I-38).
+"""A shadow model of Pulse order semantics, written from the doc and the register (I-22..I-39, I-100..I-105).
 
-``ModelExchange`` predicts what a gateway must answer to buy/sell/edit/cancel/cancel_all* for the suite's
-own orders on one instrument, and what every query must then show. ``harness.model.views`` turns the
-model into the expected results of the query methods; ``harness.model.checks`` compares a gateway's
-answers with them and says "received X; model predicts Y (rule)".
+``Ledger`` predicts what a gateway must answer to buy/sell/edit/cancel/cancel_all* for the suite's own orders
+on one instrument: a list of order records, a list of trades and a log of what happened, with the doc's rules
+as tables (``harness.model.rules``). ``harness.model.views`` reads what each query method must list off the
+ledger; ``harness.model.checks`` compares a gateway's answers with it and says "received X; model predicts Y
+(rule)"; ``harness.model.driver`` sends every request to both.
 """
 
-from harness.model.exchange import ModelError, ModelExchange, Outcome
-from harness.model.orders import ModelOrder, ModelTrade
+from harness.model.ledger import Ledger, ModelError, Outcome
+from harness.model.records import Holding, ModelOrder, ModelTrade
 
-__all__ = ["ModelError", "ModelExchange", "ModelOrder", "ModelTrade", "Outcome"]
+__all__ = ["Holding", "Ledger", "ModelError", "ModelOrder", "ModelTrade", "Outcome"]

@@ -3,8 +3,9 @@
 import math
 
 from harness import invariants
-from harness.model.exchange import ModelExchange
-from harness.model.orders import ModelOrder, ModelTrade, reachable
+from harness.model.ledger import Ledger
+from harness.model.records import ModelOrder, ModelTrade
+from harness.model.rules import FINAL, may_follow
 
 RULE_OF_FIELD = {
     "order_state": "I-25..I-29 order states", "filled_amount": "fills at price-time priority",
@@ -23,13 +24,13 @@ def same(received: object, expected: object) -> bool:
     return received == expected
 
 
-def order_mismatches(model: ModelExchange, order: ModelOrder, received: dict, fields: dict | None = None) -> list[str]:
+def order_mismatches(model: Ledger, order: ModelOrder, received: dict, fields: dict | None = None) -> list[str]:
     expected = dict(fields) if fields is not None else order.expected_fields()
     if order.order_id is not None:
         expected["order_id"] = order.order_id
-    if order.is_primary_otoco and all(model.orders[k].order_id for k in order.secondaries):
+    if order.secondaries and all(model.orders[k].order_id for k in order.secondaries):
         expected["oto_order_ids"] = [model.orders[k].order_id for k in order.secondaries]
-    if order.is_secondary_oto and model.orders[order.primary].order_id:
+    if order.primary is not None and model.orders[order.primary].order_id:
         expected["primary_order_id"] = model.orders[order.primary].order_id
     problems = []
     for name, value in expected.items():
@@ -56,7 +57,7 @@ def describe(order: ModelOrder) -> str:
             f"@{order.price} tif={order.time_in_force} id={order.order_id}")
 
 
-def check_order(model: ModelExchange, order: ModelOrder, received: object, where: str,
+def check_order(model: Ledger, order: ModelOrder, received: object, where: str,
                 fields: dict | None = None) -> None:
     assert isinstance(received, dict), f"{where}: received {received!r}; documented an OrderConfirmation object"
     problems = order_mismatches(model, order, received, fields)
@@ -71,7 +72,7 @@ def bind_order(order: ModelOrder, received: dict, where: str) -> None:
     order.order_id = order_id
 
 
-def check_listing(model: ModelExchange, expected: list[ModelOrder], received: object, where: str, *,
+def check_listing(model: Ledger, expected: list[ModelOrder], received: object, where: str, *,
                   ordered: bool = False) -> list[dict]:
     """``received`` restricted to orders the model knows must be ``expected`` (in order, when ``ordered``).
 
@@ -79,7 +80,7 @@ def check_listing(model: ModelExchange, expected: list[ModelOrder], received: ob
     to predict. Returns the received entries that are ours, in received order.
     """
     assert isinstance(received, list), f"{where}: received {type(received).__name__}; documented an array"
-    known = {o.order_id: o for o in model.orders.values() if o.order_id}
+    known = {o.order_id: o for o in model.orders if o.order_id}
     ours = [entry for entry in received if isinstance(entry, dict) and entry.get("order_id") in known]
     received_ids = [entry["order_id"] for entry in ours]
     expected_ids = [o.order_id for o in expected]
@@ -137,9 +138,9 @@ class Observations:
         previous = self.orders.get(order_id)
         if previous is not None:
             before, after = previous.get("order_state"), received.get("order_state")
-            assert before == after or reachable(before, after), (
+            assert before == after or may_follow(before, after), (
                 f"{where}: order {order_id} went {before} -> {after}; I-25 allows no such transition"
-                + (" (a terminal state stays terminal)" if before in ("filled", "cancelled", "rejected") else ""))
+                + (" (a terminal state stays terminal)" if before in FINAL else ""))
             for stamp in ("last_update_timestamp",):
                 old, new = previous.get(stamp), received.get(stamp)
                 if isinstance(old, int) and isinstance(new, int):

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 
 from harness.api import orders_in
+from harness.band import PriceBand
 from harness.errors import PulseCallError
 from harness.model import views
 from harness.model.checks import (
@@ -19,9 +20,8 @@ from harness.model.checks import (
     check_trade,
     same,
 )
-from harness.model.exchange import ModelError, ModelExchange, Outcome
-from harness.model.orders import ModelOrder
-from harness.model.positions import ModelPosition
+from harness.model.ledger import Ledger, ModelError, Outcome
+from harness.model.records import Holding, ModelOrder
 
 # I-04: the CommonCodes status of each refusal the model predicts
 STATUS_OF = {"invalid_params": 1, "not_found": 4, "not_open_order": 8}
@@ -30,7 +30,7 @@ LEVEL_OUT_LIMIT = 1000  # contracts: a larger position (left by other suites) is
 
 
 class ModelDriver:
-    def __init__(self, apis: dict, instrument_name: str, model: ModelExchange, *, currency: str = "USD") -> None:
+    def __init__(self, apis: dict, instrument_name: str, model: Ledger, *, currency: str = "USD") -> None:
         self.apis, self.instrument_name, self.model, self.currency = apis, instrument_name, model, currency
         self.script: list[tuple[str, str, dict]] = []
         self.seen = Observations()
@@ -49,14 +49,14 @@ class ModelDriver:
         positions, baseline = {}, {}
         for account, api in apis.items():
             position = position_of(api.call("private/get_positions", kind="future"), instrument_name)
-            positions[account] = ModelPosition(size=position.get("size", 0.0) if position else 0.0,
-                                               average_price=position.get("average_price", 0.0) if position else 0.0)
+            positions[account] = Holding(size=position.get("size", 0.0) if position else 0.0,
+                                         average_price=position.get("average_price", 0.0) if position else 0.0)
             if exclusive_accounts:
                 summary = api.call("private/get_account_summary", currency="USD")
                 baseline[account] = {"balance": summary.get("balance"),
                                      "futures_session_rpl": summary.get("futures_session_rpl")}
-        model = ModelExchange(instrument_name, tick, contract, index_price=index_price, last_price=last_price,
-                              positions=positions, foreign_best=foreign_best)
+        model = Ledger(instrument_name, tick, contract, index_price=index_price, last_price=last_price,
+                       positions=positions, foreign_best=foreign_best)
         driver = cls(apis, instrument_name, model)
         driver.baseline, driver.exclusive_accounts = baseline, exclusive_accounts
         return driver
@@ -86,7 +86,7 @@ class ModelDriver:
         return result
 
     def _symbolic(self, params: dict) -> dict:
-        names = {o.order_id: f"<order {o.key}>" for o in self.model.orders.values() if o.order_id}
+        names = {o.order_id: f"<order {o.key}>" for o in self.model.orders if o.order_id}
         return {k: names.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
 
     def replay_script(self) -> str:
@@ -182,14 +182,14 @@ class ModelDriver:
     # ------------------------------------------------------------------ after every step
     def settle(self) -> None:
         """Check what the step changed besides the order in the response, and learn unseen trade ids."""
-        changed = [o for o in self.model.orders.values() if o.updated > self._checked_upto and o.order_id]
+        changed = [o for o in self.model.orders if o.updated > self._checked_upto and o.order_id]
         for order in changed:
-            if not order.is_open:
+            if not order.live:
                 self.check_order_state(order)
         for trade in self.model.trades:
             if trade.trade_id is None:
                 self.check_trades_by_order(self.model.orders[trade.taker], "asc")
-        self._checked_upto = self.model._ordinal
+        self._checked_upto = self.model.clock
 
     # ------------------------------------------------------------------ queries
     def check_order_state(self, order: ModelOrder) -> dict:
@@ -280,14 +280,10 @@ class ModelDriver:
 
     def check_book(self, low: float, high: float) -> None:
         """get_order_book between ``low`` and ``high`` shows exactly the suite's resting orders, each with
-        min(max_show, remaining) (I-18, I-30): no ghost level, no hidden amount shown."""
+        min(max_show, unfilled) (I-18, I-30): no ghost level, no hidden amount shown."""
         book = self._send("maker", "private/get_order_book", {"instrument_name": self.instrument_name, "depth": 1000})
         for side, key in (("buy", "bids"), ("sell", "asks")):
-            expected: dict[float, float] = {}
-            for order in self.model.resting(side):
-                shown = order.remaining if order.max_show is None else min(order.max_show, order.remaining)
-                expected[order.price] = expected.get(order.price, 0.0) + shown
-            expected = {p: a for p, a in expected.items() if a > 0}
+            expected = views.book_levels(self.model, side)
             received = {level[0]: level[1] for level in book.get(key) or [] if low <= level[0] <= high}
             assert received == expected, (
                 f"get_order_book {key} in the suite's band: received {sorted(received.items())}; model predicts "
@@ -342,12 +338,22 @@ class ModelDriver:
 
     # ------------------------------------------------------------------ teardown
     def cancel_everything(self) -> None:
-        for order in self.model.orders.values():
-            if order.order_id and order.is_open:
+        for order in self.model.orders:
+            if order.order_id and order.live:
                 try:
                     self.apis[order.account].call("private/cancel", order_id=order.order_id)
                 except PulseCallError:
                     pass
+
+
+def start_driver(apis: dict, pulse_env, band: PriceBand, book: dict) -> ModelDriver:
+    """A driver over ``apis`` on the environment's test instrument, its model started from the book just read:
+    ``band`` is where the suite's orders go, ``book`` gives the foreign best bid/ask and the last price."""
+    foreign = {"buy": book.get("best_bid_price"), "sell": book.get("best_ask_price")}
+    driver = ModelDriver.start(apis, pulse_env.test_instrument, pulse_env.tick_size, pulse_env.contract_size,
+                               band.index_price, book.get("last_price"), foreign, exclusive_accounts=pulse_env.is_local)
+    driver.band = band
+    return driver
 
 
 def close(received: object, expected: float) -> bool:
