@@ -1,9 +1,12 @@
 """The suite's layout follows the doc (issue #15), checked at collection.
 
-Two refusals, each naming the file and the doc section:
+Three refusals, each naming the file (and the doc section):
 - a ``doc(section, feature, ...)`` marker whose section is not the one spec/ lists a documented method or channel
   under (openapi tags; ``x-doc-section`` in spec/asyncapi.yaml for WS-only methods and channels);
-- a documented method or channel with no ``suites/<section folder>/test_<name>.py`` (harness.doc.suite_file_of).
+- a documented method or channel with no ``suites/<section folder>/test_<name>.py`` (harness.doc.suite_file_of);
+- a case under suites/ without a ``doc(...)`` or a ``check(...)`` marker: the conformance matrix could not place it,
+  and its cells would read "no case checks it" while it runs (a helper inserted between a test and its markers took
+  them once).
 Markers that name no documented method or channel (``order flows``, ``JSON-RPC 2.0 envelope``) are not judged. In a
 section folder every feature of a marker must be of its section; a cross-cutting case (suites/flows/, parity/,
 access/...) may span sections: its marker's section is its first documented feature's.
@@ -51,8 +54,19 @@ def missing_files(root: Path, features: Iterable[str] = (*OPERATIONS, *CHANNELS)
             if not (root / doc.suite_file_of(feature)).is_file()]
 
 
+def unmarked_cases(items: Iterable) -> list[str]:
+    """One line per case under suites/ that lacks the doc or the check marker the matrix reads."""
+    problems = []
+    for item in items:
+        missing = [name for name in ("doc", "check") if not any(m.args for m in item.iter_markers(name))]
+        if item.nodeid.startswith("suites/") and missing:
+            problems.append(f"{item.nodeid.split('[')[0]}: no {' and no '.join(missing)} marker (the conformance "
+                            f"matrix reads its row from doc(section, feature) and its column from check(kind))")
+    return sorted(set(problems))
+
+
 def layout_problems(root: Path, items: list) -> list[str]:
-    problems = misplaced_markers(items)
+    problems = misplaced_markers(items) + unmarked_cases(items)
     if any(str(item.nodeid).startswith("suites/") for item in items):
         problems += missing_files(root)
     return problems

@@ -51,11 +51,24 @@ def test_the_doc_sections_come_from_spec():
 class Item:
     """As much of a pytest item as the layout check reads."""
 
-    def __init__(self, nodeid: str, *docs: tuple) -> None:
-        self.nodeid, self.docs = nodeid, docs
+    def __init__(self, nodeid: str, *docs: tuple, checks: tuple = ("semantics",)) -> None:
+        self.nodeid, self.docs, self.checks = nodeid, docs, checks
 
     def iter_markers(self, name: str):
+        if name == "check":
+            return [pytest.mark.check(*self.checks).mark] if self.checks else []
         return [pytest.mark.doc(*args).mark for args in self.docs] if name == "doc" else []
+
+
+def test_a_case_without_its_matrix_markers_is_refused():
+    marked = Item("suites/trading/test_private_buy.py::test_x", ("Trading", "private/buy"))
+    no_check = Item("suites/parity/test_p.py::test_y[http]", ("Trading", "private/buy"), checks=())
+    no_doc = Item("suites/parity/test_p.py::test_z")
+    no_marker_outside = Item("tests/test_p.py::test_w", checks=())
+    assert layout.unmarked_cases([marked, no_marker_outside]) == []
+    problems = layout.unmarked_cases([no_check, no_doc])
+    assert problems[0].startswith("suites/parity/test_p.py::test_y: no check marker")
+    assert problems[1].startswith("suites/parity/test_p.py::test_z: no doc marker")
 
 
 def test_a_doc_marker_of_another_section_is_refused():

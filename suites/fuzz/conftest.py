@@ -21,7 +21,7 @@ from harness.replay_once import ReplayOnceDatabase
 from harness.report import doc_section_of
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
-from suites.fuzz.shaping import ACCOUNT_WIDE, ORDER_FLOW, Market, shape_positive_case
+from suites.fuzz.shaping import ACCOUNT_WIDE, ORDER_FLOW, TRADING_QUERIES, Market, shape_positive_case
 
 SPEC_PATH = SPEC_DIR / "openapi.yaml"
 # Failures found by hypothesis are kept here and replayed once on the next run, then dropped (per environment;
@@ -70,12 +70,14 @@ FUZZ_TAGS = {"authentication": "Authentication", "market_data": "Market Data", "
              "wallet": "Wallet"}
 
 
-def operations_of(tag: str | None, remote: bool, operation_ids=None) -> list[str]:
-    """The JSON-RPC methods of a doc section (or of the given operationIds), as the run fuzzes them."""
+def operations_of(tag: str | None, remote: bool, operation_ids=None, part: str | None = None) -> list[str]:
+    """The JSON-RPC methods of a doc section (or of the given operationIds), as the run fuzzes them; ``part``
+    ("orders" or "queries") is one half of the Trading fuzz, split by TRADING_QUERIES as test_http_fuzz splits it."""
     left_out = set(ACCOUNT_WIDE_OPERATIONS if remote else ())
-    return [op["x-jsonrpc-method"] for item in load_spec()["paths"].values() for op in item.values()
+    return [op["x-jsonrpc-method"] for path, item in load_spec()["paths"].items() for op in item.values()
             if op["operationId"] not in left_out and (tag is None or tag in op.get("tags", ()))
-            and (operation_ids is None or op["operationId"] in operation_ids)]
+            and (operation_ids is None or op["operationId"] in operation_ids)
+            and (part is None or (re.search(TRADING_QUERIES, path) is not None) == (part == "queries"))]
 
 
 def matrix_markers(item, remote: bool) -> list:
@@ -85,10 +87,10 @@ def matrix_markers(item, remote: bool) -> list:
         mode = getattr(params["mode"], "value", params["mode"])
         return [pytest.mark.doc(doc_section_of(params["method"]), params["method"]),
                 pytest.mark.check("schema" if mode == "positive" else "negative")]
-    match = re.fullmatch(r"test_(positive|negative)_(\w+)", name)
-    if match and match[2] in FUZZ_TAGS:  # test_http_fuzz: every operation of one doc section
-        tag = FUZZ_TAGS[match[2]]
-        return [pytest.mark.doc(tag, *operations_of(tag, remote)),
+    match = re.fullmatch(r"test_(positive|negative)_(?:(orders|queries)_)?(\w+)", name)
+    if match and match[3] in FUZZ_TAGS:  # test_http_fuzz: every operation of one doc section (or of half of one)
+        tag = FUZZ_TAGS[match[3]]
+        return [pytest.mark.doc(tag, *operations_of(tag, remote, part=match[2])),
                 pytest.mark.check("schema" if match[1] == "positive" else "negative")]
     if "stateful" in item.nodeid:  # the order flows through the links
         flow = [op for op in ORDER_FLOW if not (remote and op in ACCOUNT_WIDE)]

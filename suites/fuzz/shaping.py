@@ -171,3 +171,6 @@ def shape_positive_case(case, market: Market) -> None:
 ORDER_FLOW = ["private_buy", "private_sell", "private_edit", "private_cancel", "private_get_order_state",
               "private_get_user_trades_by_order", "private_cancel_all", "private_get_open_orders_by_instrument"]
 ACCOUNT_WIDE = {"private_cancel_all"}  # not on a shared gateway: it would cancel other workers' and people's orders
+
+# The Trading fuzz runs in two halves (two items -n 2 can balance): the order entry and the reads.
+TRADING_QUERIES = "^/private/get_"

@@ -7,13 +7,14 @@ One test per doc section and generation mode (Trading in two), so xdist spreads 
 import pytest
 import schemathesis
 
+from suites.fuzz.shaping import TRADING_QUERIES
+
 pytestmark = [pytest.mark.fuzz]
 
 positive = schemathesis.pytest.from_fixture("positive_schema")
 negative = schemathesis.pytest.from_fixture("negative_schema")
 # The Trading section (19 operations, half of all cases) as two tests, its queries and the rest, so that -n 2 can
 # put them on different workers; together they take exactly the section's operations.
-TRADING_QUERIES = "^/private/get_"
 
 
 @positive.include(tag="Authentication").parametrize()

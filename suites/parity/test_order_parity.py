@@ -69,9 +69,6 @@ def test_order_entry_agrees_over_both_transports(pulse, pulse_env):
         agree("private/cancel", cancelled["http"], cancelled["ws"])
 
 
-@pytest.mark.check("parity")
-@pytest.mark.doc("Trading", "private/get_order_state", "private/get_open_orders_by_instrument",
-                 "private/get_order_state_by_label", "private/get_order_history_by_instrument")
 def rest_far_labelled_buy(api, pulse_env) -> tuple[str, str]:
     """(order id, label) of one contract bought far below the market, resting open."""
     buy, _ = far_prices(api.call, pulse_env)
@@ -81,6 +78,9 @@ def rest_far_labelled_buy(api, pulse_env) -> tuple[str, str]:
     return order["order_id"], tag
 
 
+@pytest.mark.check("parity")
+@pytest.mark.doc("Trading", "private/get_order_state", "private/get_open_orders_by_instrument",
+                 "private/get_order_state_by_label", "private/get_order_history_by_instrument")
 @pytest.mark.interpretation("I-01")
 def test_order_reads_agree_over_both_transports(pulse, pulse_env):
     """Doc: the order reads are documented once for both interfaces: one order read over HTTP and over WS is the
