@@ -1,6 +1,8 @@
 """Faults of area ``access``. Access rules: public methods and channels need no auth, private ones refuse an
 unauthenticated caller; channel names are parsed strictly; HTTP and WS agree on a result's types."""
 
+from collections.abc import Callable
+
 from reference_gateway.errors import PulseError
 from reference_gateway.faults.registry import fault
 from reference_gateway.gateway import Gateway
@@ -41,16 +43,27 @@ def _channel_names_parsed_leniently(gw: Gateway) -> None:
     gw.parse_channel = lenient
 
 
-@fault("ws_amounts_as_strings", "access", "over WS every amount in a result is sent as a string (HTTP sends a "
-       "number)", "trading")
-def _ws_amounts_as_strings(gw: Gateway) -> None:
-    def stringify(value: object) -> object:
+def stringify_on_ws(gw: Gateway, stringified: Callable[[str, object], bool]) -> None:
+    """Over WS, send as strings the result values ``stringified(key, value)`` picks (HTTP keeps its numbers)."""
+    def stringify(value: object, key: str = "") -> object:
         if isinstance(value, dict):
-            return {k: str(v) if k == "amount" and isinstance(v, (int, float)) else stringify(v) for k, v in value.items()}
+            return {k: stringify(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [stringify(v) for v in value]
-        return value
+        return str(value) if stringified(key, value) else value
 
     def hook(reply: dict, request: dict) -> dict:
         return {**reply, "result": stringify(reply["result"])} if "result" in reply else reply
     gw.reply_hooks.append(hook)
+
+
+@fault("ws_amounts_as_strings", "access", "over WS every amount in a result is sent as a string (HTTP sends a "
+       "number)", "trading")
+def _ws_amounts_as_strings(gw: Gateway) -> None:
+    stringify_on_ws(gw, lambda key, value: key == "amount" and isinstance(value, (int, float)))
+
+
+@fault("ws_decimals_as_strings", "access", "over WS every fractional number in a result is sent as a string (a "
+       "decimal serialiser on the WS path only; HTTP sends numbers)", "trading")
+def _ws_decimals_as_strings(gw: Gateway) -> None:
+    stringify_on_ws(gw, lambda key, value: isinstance(value, float))

@@ -1,5 +1,7 @@
 """Faults of area ``queries``. Queries: market-data and wallet queries that ignore a filter, a window, a sort order or a count."""
 
+import time
+
 from reference_gateway.faults.registry import fault
 from reference_gateway.faults.seams import forced, without, wrap_params
 from reference_gateway.gateway import Gateway
@@ -102,3 +104,18 @@ def _settlement_instrument_ignored(gw: Gateway) -> None:
        "wallet")
 def _settlement_by_instrument_type_ignored(gw: Gateway) -> None:
     list_every_settlement_type(gw, "private/get_settlement_history_by_instrument")
+
+
+
+@fault("order_book_cached", "queries", "get_order_book answers from a per-instrument cache refreshed once a minute "
+       "(an order that just entered the book is missing from it)", "trading or market_data")
+def _order_book_cached(gw: Gateway) -> None:
+    handler, private = gw.methods["private/get_order_book"]
+    cache: dict = {}
+
+    def cached(ctx, identity, params):
+        key = params.get("instrument_name")
+        if key not in cache or time.monotonic() - cache[key][0] > 60:
+            cache[key] = (time.monotonic(), handler(ctx, identity, params))
+        return cache[key][1]
+    gw.methods["private/get_order_book"] = (cached, private)

@@ -121,11 +121,11 @@ def test_deposits_agree_over_both_transports(pulse, pulse_env):
 
 @pytest.mark.check("flows")
 @pytest.mark.doc("Trading", "private/get_order_state_by_label", "private/get_order_history_by_instrument",
-                 "user.orders", "user.changes")
+                 "private/get_order_book", "user.orders", "user.changes")
 @pytest.mark.interpretation("I-45")
 def test_order_life_cycle_on_channels_and_reads(pulse, pulse_env):
     """An order placed, then cancelled: user.orders and user.changes announce it open, then cancelled; it is found
-    by its label while open and in the order history (include_unfilled) once cancelled."""
+    in the order book and by its label while open, and in the order history (include_unfilled) once cancelled."""
     api = subscribed_account(pulse, pulse_env, ("user.orders", "user.changes"))
     channels = channels_for(pulse_env)
     mine, tag = rest_far_labelled_buy(api, pulse_env)
@@ -136,6 +136,11 @@ def test_order_life_cycle_on_channels_and_reads(pulse, pulse_env):
     opened = notifications_for_order(api.ws, channels["user.orders"], mine, 1)
     assert opened[0].get("order_state") == "open", f"user.orders for a new resting order: received {opened[0]}"
     wait_for(api.ws, channels["user.changes"], lambda r: "open" in states_on_changes(r), what=f"order {mine} open")
+    book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1000)
+    price = opened[0].get("price")
+    level = [amount for at, amount in book.get("bids", []) if at == price]
+    assert level and level[0] >= pulse_env.contract_size, (
+        f"get_order_book: the bid level at {price} holding the case's open order {mine}: received {level}")
     found = api.call("private/get_order_state_by_label", currency=currency_of(pulse_env), label=tag)
     assert [o.get("order_id") for o in found] == [mine], (
         f"get_order_state_by_label {tag!r}: received {[o.get('order_id') for o in found]}; documented [{mine!r}]")
@@ -148,3 +153,16 @@ def test_order_life_cycle_on_channels_and_reads(pulse, pulse_env):
                        include_unfilled=True, count=20)
     states = [o.get("order_state") for o in history if o.get("order_id") == mine]
     assert states == ["cancelled"], f"order history (include_unfilled) for {mine}: received {states}; documented cancelled"
+
+
+@pytest.mark.check("parity")
+@pytest.mark.doc("Trading", "private/get_mmp_config")
+@pytest.mark.interpretation("I-01")
+def test_mmp_config_agrees_over_both_transports(pulse, pulse_env):
+    """Doc: private/get_mmp_config is documented once for both interfaces: the same read has the same shape over
+    HTTP and WS (its values are the shared account's, which another worker may set between the two reads)."""
+    params = {"index_name": pulse_env.index_name}
+    over_http = pulse("maker", "http").call("private/get_mmp_config", **params)
+    over_ws = pulse("maker", "ws").call("private/get_mmp_config", **params)
+    assert shape_of(over_ws) == shape_of(over_http), (
+        f"private/get_mmp_config: received over WS the shape {shape_of(over_ws)}; over HTTP {shape_of(over_http)}")
