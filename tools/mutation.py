@@ -550,7 +550,8 @@ def main(argv: Sequence[str] | None = None, runner: Runner = run_subprocess) -> 
     parser.add_argument("--only-faults", action="store_true", help="no deviation runs")
     parser.add_argument("--only-deviations", action="store_true", help="no fault runs")
     parser.add_argument("--jobs", type=int, default=2, help="runs in parallel (default 2)")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds per run (default 180; 300 --remote; a deviation run at least 420)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds per run (default 180; 300 --remote; a deviation run at least 420)")
     parser.add_argument("--gate", action="store_true",
                         help="also run the clean suite (-n 2); exit 1 if a fault survives or the clean run fails")
     parser.add_argument("--with-deviations", action="store_true",
