@@ -11,11 +11,12 @@ from harness.mmp_flow import FROZEN_TIME_S, breach_mmp, mmp_config, quote
 from harness.placement import far_prices
 
 pytestmark = [pytest.mark.check("semantics", "flows"), pytest.mark.session]
+BREACH_IS_UNSAFE_REMOTELY = pytest.mark.local_only(
+    reason="an MMP breach freezes the whole account's mmp quoting on the index and races with other workers and "
+           "people setting MMP on the shared test account: unsafe on a shared gateway (I-624)")
 
 
-@pytest.mark.local_only(reason="an MMP breach freezes the whole account's mmp quoting on the index and races with "
-                               "other workers and people setting MMP on the shared test account: unsafe on a shared "
-                               "gateway (I-624)")
+@BREACH_IS_UNSAFE_REMOTELY
 @pytest.mark.doc("Trading", "private/set_mmp_config")
 @pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_breach_cancels_the_mmp_orders_only(mmp_maker, pulse, pulse_env):
@@ -32,9 +33,7 @@ def test_breach_cancels_the_mmp_orders_only(mmp_maker, pulse, pulse_env):
         f"documented untouched by MMP")
 
 
-@pytest.mark.local_only(reason="an MMP breach freezes the whole account's mmp quoting on the index and races with "
-                               "other workers and people setting MMP on the shared test account: unsafe on a shared "
-                               "gateway (I-624)")
+@BREACH_IS_UNSAFE_REMOTELY
 @pytest.mark.doc("Trading", "private/set_mmp_config")
 @pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_quoting_stays_frozen_until_frozen_time_has_passed(mmp_maker, pulse, control, tokens, pulse_env):
@@ -54,9 +53,7 @@ def test_quoting_stays_frozen_until_frozen_time_has_passed(mmp_maker, pulse, con
     assert resumed["order_state"] == "open", f"mmp order after frozen_time: received {resumed}; documented accepted"
 
 
-@pytest.mark.local_only(reason="an MMP breach freezes the whole account's mmp quoting on the index and races with "
-                               "other workers and people setting MMP on the shared test account: unsafe on a shared "
-                               "gateway (I-624)")
+@BREACH_IS_UNSAFE_REMOTELY
 @pytest.mark.doc("Trading", "private/set_mmp_config")
 @pytest.mark.interpretation("I-42", "I-80", "I-135")
 def test_set_mmp_config_resets_a_freeze(mmp_maker, pulse, pulse_env):
