@@ -123,13 +123,13 @@ def test_private_method_refuses_an_expired_token(method, transport, expired_toke
 
 
 @pytest.mark.slow
-@pytest.mark.interpretation("I-645")
 @pytest.mark.doc("Authentication", "public/auth")
 @pytest.mark.check("auth")
 @pytest.mark.parametrize("transport", ["http", "ws"])
 def test_a_token_is_refused_once_its_lifetime_has_passed(transport, lapsed_token, rest, anonymous_ws):
     """Doc: "expires_in integer ... Token lifetime in seconds": a token left unused past it no longer authenticates
-    a private method (the remote form of the local_only expired-token refusals, on the real clock)."""
+    a private method (the remote form of the local_only expired-token refusals, on the real clock; strict as they
+    are: I-645 records only how long the suite may wait)."""
     check_refused_with_a_common_code(refusal("private/get_positions", transport, lapsed_token, rest, anonymous_ws))
 
 
