@@ -12,7 +12,7 @@ from pathlib import Path
 from harness.errors import PulseCallError
 from harness.masking import register_secret
 from harness.rest import RestClient
-from harness.ws import WsClient
+from harness.ws import WsClient, renewal_due
 
 ORDER_ENTRY = {"private/buy", "private/sell", "private/edit"}
 
@@ -101,7 +101,7 @@ class TokenManager:
 
     def _store(self, token: dict) -> None:
         self._token = token
-        self._expires_at = time.monotonic() + max(1.0, float(token.get("expires_in", 60)) * 0.8)
+        self._expires_at = renewal_due(token)
 
     def invalidate(self) -> None:
         self._token = None
@@ -114,7 +114,7 @@ class PulseApi:
                  ws: WsClient | None = None) -> None:
         self.transport, self.rest, self.tokens, self.tracker, self.ws = transport, rest, tokens, tracker, ws
         self.account = tokens.credentials.name
-        self._ws_authorised = False
+        self._ws_authorised_until = 0.0  # the connection's own login, renewed like the TokenManager's (80 %)
 
     def call(self, method: str, **params) -> object:
         result = self._call(method, params)
@@ -127,9 +127,8 @@ class PulseApi:
         private = method.startswith("private/")
         if self.transport == "http":
             return self.rest.call(method, params, token=self.tokens.access_token() if private else None)
-        if private and not self._ws_authorised:
-            self.ws.call("public/auth", self.tokens.credentials.grant())
-            self._ws_authorised = True
+        if private and time.monotonic() >= self._ws_authorised_until:
+            self._ws_authorised_until = renewal_due(self.ws.call("public/auth", self.tokens.credentials.grant()))
         return self.ws.call(method, params)
 
     def error_of(self, method: str, **params) -> PulseCallError:

@@ -273,6 +273,14 @@ class WsClient:
         return self._closed.is_set()
 
 
+def renewal_due(login: object) -> float:
+    """When (time.monotonic()) a careful client renews the token a public/auth ``login`` result gave: at 80 % of
+    its ``expires_in`` ("Token lifetime in seconds", the environment's own: 900 s or 30 s), at least 1 s on."""
+    expires_in = login.get("expires_in", 60) if isinstance(login, dict) else 60
+    lifetime = float(expires_in) if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) else 60.0
+    return time.monotonic() + max(1.0, lifetime * 0.8)
+
+
 class SharedWs:
     """One WS connection per worker, authenticated once and reused by every test that only sends requests on it
     (the WS fuzz): a new connection and a ``public/auth`` per test would spend a request of a shared
@@ -298,10 +306,7 @@ class SharedWs:
             self._authorised_until = 0.0
             self.connections += 1
         if authenticated and time.monotonic() >= self._authorised_until:
-            token = self._client.call("public/auth", self._grant())
-            expires_in = token.get("expires_in", 60) if isinstance(token, dict) else 60
-            lifetime = float(expires_in) if isinstance(expires_in, (int, float)) else 60.0
-            self._authorised_until = time.monotonic() + max(1.0, lifetime * 0.8)
+            self._authorised_until = renewal_due(self._client.call("public/auth", self._grant()))
             self.authentications += 1
         return self._client
 

@@ -48,6 +48,7 @@ DEFAULT_SETTINGS = {
     "index_period_ms": 1000,     # index_moves: one random-walk step this often
     "index_step": 0.0002,        # ... of this relative standard deviation
     "funding_period_h": 8,
+    "token_life_s": 30,          # short_token_life: access tokens' lifetime (expires_in)
 }
 
 # The other firms on a shared gateway: accounts the suite never uses.
@@ -66,7 +67,7 @@ EXTRA_FIELD = ("gateway_node", "stg-eu-2")
 PROFILES: dict[str, tuple[str, ...]] = {
     "staging": ("market_maker_one_tick", "other_taker", "fees_on_fills", "funding_8h", "index_moves", "latency",
                 "rate_limited", "opaque_tokens", "other_order_ids", "extra_fields", "change_only_channels",
-                "other_instruments"),
+                "other_instruments", "short_token_life"),
 }
 
 
@@ -296,6 +297,19 @@ def _error_data_null(gw: Gateway) -> None:
             reply = {**reply, "error": {**reply["error"], "data": None}}
         return reply
     gw.reply_hooks.append(hook)
+
+
+def _token_life(config: dict) -> None:
+    seconds = {**DEFAULT_SETTINGS, **config.get("deviations", {})}["token_life_s"]
+    config["limits"] = {**config["limits"], "access_token_ttl_s": int(seconds)}
+
+
+@deviation("short_token_life", "auth", "access tokens live token_life_s (default 30 s), not 900: the doc's expires_in "
+           "\"Token lifetime in seconds\" is the environment's own; a client renews its tokens (refresh_token grant or "
+           "a new public/auth) and a WS connection authenticates again", "auth or session or subscriptions",
+           configure=_token_life)
+def _short_token_life(gw: Gateway) -> None:
+    """Everything happens in ``configure``: the lifetime is a gateway setting (limits.access_token_ttl_s)."""
 
 
 # ---------------------------------------------------------------------------------------------- identifiers

@@ -216,6 +216,18 @@ def test_opaque_tokens_are_not_jwts_and_work(gateway, ws_of):
     assert ws.call("private/get_positions", {"access_token": "not-a-token"})["error"]["code"] == 13009
 
 
+def test_short_token_life_gives_short_lived_tokens_that_expire(gateway, ws_of):
+    assert ws_of(gateway("short_token_life"), login=None).result("public/auth", MAKER)["expires_in"] == 30
+    ws = ws_of(gateway("short_token_life", token_life_s=2), login=None)
+    tokens = ws.result("public/auth", MAKER)
+    assert tokens["expires_in"] == 2
+    assert ws.result("private/get_positions", {"access_token": tokens["access_token"]}) == []
+    time.sleep(2.2)
+    assert ws.call("private/get_positions", {"access_token": tokens["access_token"]})["error"]["code"] == 13009
+    renewed = ws.result("public/auth", {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    assert ws.result("private/get_positions", {"access_token": renewed["access_token"]}) == []
+
+
 def test_other_order_and_trade_ids(gateway, ws_of):
     running = gateway("other_order_ids")
     maker, taker = ws_of(running), ws_of(running, TAKER)

@@ -5,6 +5,7 @@ import json
 import threading
 import time
 
+from harness.api import Credentials, OrderTracker, PulseApi, TokenManager
 from harness.pacing import Pacer
 from harness.ws import SharedWs, WsClient
 from tests.stubs import StubWsServer
@@ -111,3 +112,25 @@ def test_a_public_case_neither_needs_nor_triggers_authentication():
         finally:
             ws.close()
     assert (gateway.connections, gateway.auths) == (1, 1)
+
+
+def test_a_pulse_api_over_ws_authenticates_its_connection_again_near_expiry():
+    """PulseApi over WS (one per test): the connection's login is renewed at 80 % of expires_in before the next
+    private call, as the TokenManager renews its token (a 30 s lifetime, short_token_life, must not fail a test)."""
+    gateway = Gateway(expires_in=1)
+    with StubWsServer(gateway) as stub:
+        ws = WsClient(stub.url, timeout=TIMEOUT, pacer=Pacer()).connect()
+        try:
+            credentials = Credentials("maker", "id", "secret")
+            api = PulseApi("ws", None, TokenManager(None, credentials), OrderTracker(), ws)
+            api.call("private/get_positions")
+            api.call("private/get_positions")
+            api.call("public/test")
+            assert gateway.auths == 1
+            time.sleep(1.1)
+            api.call("public/test")
+            assert gateway.auths == 1, "a public call needs no login"
+            api.call("private/get_positions")
+        finally:
+            ws.close()
+    assert (gateway.connections, gateway.auths) == (1, 2)

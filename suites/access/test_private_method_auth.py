@@ -27,6 +27,7 @@ CASES = [pytest.param(method, transport, marks=pytest.mark.doc(section_of(method
          for transport, methods in (("http", PRIVATE_HTTP_METHODS), ("ws", PRIVATE_HTTP_METHODS + WS_ONLY_PRIVATE))
          for method in methods]
 FORGER_KEY = "pulse-suite-forger: not the gateway's key"
+EXPIRY_SLACK_S = 3  # past expires_in: the gateway's whole-second expiry, latency and a busy shared gateway
 
 
 def forge(genuine: str) -> str:
@@ -68,6 +69,22 @@ def expired_token(pulse_env, rest, tokens):
     return login["access_token"]
 
 
+@pytest.fixture(scope="module")
+def lapsed_token(pulse_env, rest):
+    """A genuine access token, never used, whose ``expires_in`` has passed on the wall clock (I-645): remote-capable,
+    where the environment's lifetime is within what it lets a check wait (max_token_wait_s)."""
+    login = rest.call("public/auth", pulse_env.accounts["taker"].grant())
+    lifetime = login.get("expires_in")
+    assert isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0, (
+        f"expires_in: received {lifetime!r}; documented integer \"Token lifetime in seconds\"")
+    if lifetime > pulse_env.max_token_wait_s:
+        pytest.skip(f"the access token lives expires_in = {lifetime} s, longer than this environment lets a check wait "
+                    f"(max_token_wait_s = {pulse_env.max_token_wait_s:g} s, spec/environments.toml); the local_only "
+                    "twin checks expiry on the moved clock (I-645)")
+    time.sleep(lifetime + EXPIRY_SLACK_S)
+    return login["access_token"]
+
+
 def refusal(method: str, transport: str, token: str | None, rest: RestClient, ws: WsClient) -> PulseCallError:
     params = SAMPLE_PARAMS.get(method, {})
     try:
@@ -96,12 +113,24 @@ def test_private_method_refuses_a_bad_token(method, transport, kind, bad_tokens,
 
 
 @pytest.mark.local_only(reason="an expired token needs the gateway clock moved past expires_in (900 s on the reference "
-                               "gateway, more than a remote run may take); the bad-token refusals run remotely (I-623)")
+                               "gateway, more than a remote run may take); the bad-token refusals run remotely (I-623), and "
+                               "test_a_token_is_refused_once_its_lifetime_has_passed where the lifetime is short (I-645)")
 @pytest.mark.check("auth")
 @pytest.mark.parametrize(("method", "transport"), CASES)
 def test_private_method_refuses_an_expired_token(method, transport, expired_token, rest, anonymous_ws):
     """Doc: "expires_in ... Token lifetime in seconds": after it, the token no longer authenticates."""
     check_refused_with_a_common_code(refusal(method, transport, expired_token, rest, anonymous_ws))
+
+
+@pytest.mark.slow
+@pytest.mark.doc("Authentication", "public/auth")
+@pytest.mark.check("auth")
+@pytest.mark.parametrize("transport", ["http", "ws"])
+def test_a_token_is_refused_once_its_lifetime_has_passed(transport, lapsed_token, rest, anonymous_ws):
+    """Doc: "expires_in integer ... Token lifetime in seconds": a token left unused past it no longer authenticates
+    a private method (the remote form of the local_only expired-token refusals, on the real clock; strict as they
+    are: I-645 records only how long the suite may wait)."""
+    check_refused_with_a_common_code(refusal("private/get_positions", transport, lapsed_token, rest, anonymous_ws))
 
 
 @pytest.mark.interpretation("I-161", "I-03", "I-04", "I-05")
