@@ -119,3 +119,9 @@ def _order_book_cached(gw: Gateway) -> None:
             cache[key] = (time.monotonic(), handler(ctx, identity, params))
         return cache[key][1]
     gw.methods["private/get_order_book"] = (cached, private)
+
+
+@fault("open_orders_type_filter_ignored", "queries", "get_open_orders_by_instrument ignores type (lists every open "
+       "order)", "trading")
+def _open_orders_type_ignored(gw: Gateway) -> None:
+    wrap_params(gw, "private/get_open_orders_by_instrument", forced(type="all"))
