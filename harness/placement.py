@@ -60,11 +60,17 @@ def last_price_below(driver, trigger_offset: int) -> None:
         print_last_price(driver, 0)
 
 
-def place_one_of_each(driver) -> dict:
-    """A limit order and one resting (untriggered) order of each trigger type, all far from firing."""
+ONE_OF_EACH = ("limit", "stop_limit", "stop_market", "take_limit", "take_market")
+
+
+def place_one_of_each(driver, types=ONE_OF_EACH) -> dict:
+    """A limit order and one resting (untriggered) order of each trigger type, all far from firing (or only the
+    ``types`` named, e.g. to put back what a cancel took)."""
     band = driver.band
-    orders = {"limit": limit(driver, "taker", "buy", 1, -3)}
+    orders = {"limit": limit(driver, "taker", "buy", 1, -3)} if "limit" in types else {}
     for order_type, side in (("stop_limit", 1), ("stop_market", 1), ("take_limit", -1), ("take_market", -1)):
+        if order_type not in types:
+            continue
         params = {"type": order_type, "amount": band.amount(1), "trigger": "index_price",
                   "trigger_price": band.index_trigger(side)}
         if order_type.endswith("limit"):
