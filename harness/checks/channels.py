@@ -240,7 +240,7 @@ def first_on_subscribe(ws_client, env, family: str) -> tuple[WsClient, str, dict
     """``subscribed_public`` and the first notification the connection gets, checked against the schema (I-45:
     the public channels send their current or latest value on subscribe)."""
     ws, channel = subscribed_public(ws_client, env, family)
-    first = ws.next_notification(channel, timeout=5)
+    first = ws.next_notification(channel, timeout=FIRST_NOTIFICATION_S)
     notification_conforms(channel, first)
     return ws, channel, first
 
