@@ -18,6 +18,9 @@ from harness.ws import WsClient
 
 QUIET_SECONDS = 0.2  # how long "nothing arrives" is watched for
 FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
+HEARTBEAT_TRADE_PERIOD_S = 10  # I-45: "heartbeat_trade: on subscribe and every 10 s"
+SCHEDULE_SLACK_S = 3.0  # how late a scheduled notification may arrive on a busy shared gateway (latency, load)
+FIRST_NOTIFICATION_S = 5.0  # how long a channel that publishes its value on subscribe or on change is waited for
 NEXT_FUNDING_PERIOD_NEEDS_THE_CLOCK = ("one notification per funding period (1 h, I-45; 8 h on the staging simulator): "
                                        "the next period is out of a run's reach without moving the gateway clock "
                                        "(I-621)")
@@ -40,6 +43,16 @@ def channels_for(env) -> dict[str, str]:
 PUBLIC_FAMILIES = ("book", "deribit_price_index", "funding_payments", "funding_prices", "funding_rates",
                    "heartbeat_trade", "quote", "settlement_prices")
 PRIVATE_FAMILIES = ("user.changes", "user.mmp_trigger", "user.orders", "user.trades", "user_fee")
+
+
+def first_notification_within(family: str) -> float:
+    """How long to wait for a channel's first notification after subscribing: FIRST_NOTIFICATION_S, or, for a
+    channel that publishes on a schedule within a run's reach (heartbeat_trade, I-45), one period + slack, since a
+    gateway that publishes on change only (I-303) sends its first one at the next tick. (funding_*: one
+    notification per funding period, 1 h, I-621, out of reach: their wait stays FIRST_NOTIFICATION_S.)"""
+    if family == "heartbeat_trade":
+        return max(FIRST_NOTIFICATION_S, HEARTBEAT_TRADE_PERIOD_S + SCHEDULE_SLACK_S)
+    return FIRST_NOTIFICATION_S
 
 
 def notification_conforms(channel: str, data: object) -> None:
@@ -227,7 +240,7 @@ def first_on_subscribe(ws_client, env, family: str) -> tuple[WsClient, str, dict
     """``subscribed_public`` and the first notification the connection gets, checked against the schema (I-45:
     the public channels send their current or latest value on subscribe)."""
     ws, channel = subscribed_public(ws_client, env, family)
-    first = ws.next_notification(channel, timeout=5)
+    first = ws.next_notification(channel, timeout=FIRST_NOTIFICATION_S)
     notification_conforms(channel, first)
     return ws, channel, first
 
