@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.band import read_band
-from harness.placement import far_prices
+from harness.placement import far_from
 
 FROZEN_TIME_S = 30  # long enough for the remote checks to see the freeze before they reset it (set_mmp_config)
 INTERVAL_S = 10
@@ -42,8 +42,8 @@ def quote(maker, env, direction: str, price: float, mmp: bool = True) -> dict:
 def breach_mmp(maker, taker, env) -> MmpBreach:
     config = mmp_config(env)
     maker.call("private/set_mmp_config", **config)
-    centre = read_band(maker, env)[0].centre  # nothing foreign rests there: the taker meets our ask only
-    buy, _ = far_prices(maker.call, env)
+    band, book = read_band(maker, env)  # nothing foreign rests at its centre: the taker meets our ask only
+    centre, (buy, _) = band.centre, far_from(float(band.index_price), book, env)
     hit, other = quote(maker, env, "sell", centre), quote(maker, env, "buy", buy)
     bystander = quote(maker, env, "buy", buy - env.tick_size, mmp=False)
     trade = taker.call("private/buy", instrument_name=env.test_instrument, type="limit", price=centre,
