@@ -10,6 +10,10 @@ from harness.api import Credentials
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 ACCOUNTS = ("maker", "taker")
+# Optional accounts: an environment may name them (credentials or default_accounts); the cases needing one skip,
+# naming what to configure, where it does not.
+MMP_ACCOUNT = "mmp"  # reserved for the suite's MMP breaches, which nobody else uses (I-640)
+OPTIONAL_ACCOUNTS = (MMP_ACCOUNT,)
 
 
 class MissingCredentials(Exception):
@@ -82,11 +86,13 @@ def resolve(env_name: str, rest_base: str | None = None, ws_url: str | None = No
     if ws_url:
         environment.ws_url = ws_url
     missing = []
-    for account in ACCOUNTS:
+    for account in ACCOUNTS + OPTIONAL_ACCOUNTS:
         id_var, secret_var = credential_variables(env_name, account)
         client_id, secret = os.environ.get(id_var), os.environ.get(secret_var)
-        if (not client_id or not secret) and defaults:
+        if (not client_id or not secret) and defaults and account in defaults:
             client_id, secret = defaults[account]
+        if account in OPTIONAL_ACCOUNTS and (not client_id or not secret):
+            continue  # not configured: unconfigured_account() says what to set
         if not client_id or not secret:
             missing += [v for v, value in ((id_var, client_id), (secret_var, secret)) if not value]
             continue
@@ -96,3 +102,14 @@ def resolve(env_name: str, rest_base: str | None = None, ws_url: str | None = No
             f"--env {env_name} needs credentials for the maker and taker test accounts; set "
             + ", ".join(missing) + " (see README: 'Running against dev and staging'). No host was contacted.")
     return environment
+
+
+def unconfigured_account(environment: Environment, account: str = MMP_ACCOUNT) -> str:
+    """Why a case needing the optional ``account`` cannot run on ``environment``, naming what to configure
+    (empty when the account is configured)."""
+    if account in environment.accounts:
+        return ""
+    id_var, secret_var = credential_variables(environment.name, account)
+    return (f"--env {environment.name} names no account reserved for the suite's MMP breaches (I-640): set {id_var} "
+            f"and {secret_var} to an account nobody else uses (a breach freezes its mmp quoting on the index), or "
+            f"name it in default_accounts of spec/environments.toml [{environment.name}]")

@@ -1,14 +1,22 @@
-"""A market-maker-protection breach on the test instrument (local only: it trades).
+"""A market-maker-protection breach on the test instrument, safe on a shared gateway (I-640).
 
-The maker quotes two far ``mmp`` orders, MMP is configured so that one contract traded breaches
-``quantity_limit``, and the taker lifts the ask. Used by the MMP session tests and the user.mmp_trigger channel.
+The maker (the account reserved for MMP breaches remotely) quotes an ``mmp`` ask at the centre of the worker's
+claimed price band and a far ``mmp`` bid, MMP is configured so that one contract traded breaches
+``quantity_limit``, and the taker lifts the ask with an immediate_or_cancel buy at the band centre, where only the
+suite's own ask rests (I-626). Used by the MMP session tests and the user.mmp_trigger channel; ``exclusive`` keeps
+two workers' breaches on the one reserved account from overlapping.
 """
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from harness.placement import far_prices
+from harness.band import read_band
+from harness.placement import far_from
 
-FROZEN_TIME_S = 5
+FROZEN_TIME_S = 30  # long enough for the remote checks to see the freeze before they reset it (set_mmp_config)
 INTERVAL_S = 10
 
 
@@ -34,15 +42,29 @@ def quote(maker, env, direction: str, price: float, mmp: bool = True) -> dict:
 def breach_mmp(maker, taker, env) -> MmpBreach:
     config = mmp_config(env)
     maker.call("private/set_mmp_config", **config)
-    buy, sell = far_prices(maker.call, env)
-    hit, other = quote(maker, env, "sell", sell), quote(maker, env, "buy", buy)
+    band, book = read_band(maker, env)  # nothing foreign rests at its centre: the taker meets our ask only
+    centre, (buy, _) = band.centre, far_from(float(band.index_price), book, env)
+    hit, other = quote(maker, env, "sell", centre), quote(maker, env, "buy", buy)
     bystander = quote(maker, env, "buy", buy - env.tick_size, mmp=False)
-    trade = taker.call("private/buy", instrument_name=env.test_instrument, type="limit", price=sell,
+    trade = taker.call("private/buy", instrument_name=env.test_instrument, type="limit", price=centre,
                        amount=env.contract_size, time_in_force="immediate_or_cancel")
-    assert trade["trades"], f"the taker's buy at {sell} did not trade with the maker's mmp ask: {trade}"
+    assert trade["trades"], f"the taker's buy at {centre} did not trade with the maker's mmp ask: {trade}"
     return MmpBreach(config, hit, other, bystander, trade["trades"][0]["timestamp"])
 
 
 def switch_mmp_off(maker, env) -> None:
     """interval 0 disables MMP (I-42); set_mmp_config also unfreezes."""
     maker.call("private/set_mmp_config", index_name=env.index_name, interval=0, frozen_time=0, quantity_limit=0)
+
+
+@contextmanager
+def exclusive(directory: Path, name: str = "mmp-breach") -> Iterator[None]:
+    """Hold a lock file in ``directory`` (shared by the run's xdist workers): one breach at a time on the reserved
+    account, whose MMP config and freeze are per account and index, not per worker."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"{name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

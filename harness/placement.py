@@ -21,6 +21,11 @@ def far_prices(call: Callable[..., object], env) -> tuple[float, float]:
     """(buy price, sell price) for ``env.test_instrument``: far below every bid, far above every ask."""
     index = float(call("public/get_index_price", index_name=env.index_name))
     book = call("private/get_order_book", instrument_name=env.test_instrument, depth=1)
+    return far_from(index, book, env)
+
+
+def far_from(index: float, book: dict, env) -> tuple[float, float]:
+    """``far_prices`` from an index price and a depth-1 book already read."""
     lowest = min(index, book.get("best_bid_price") or index, book.get("best_ask_price") or index)
     highest = max(index, book.get("best_ask_price") or index, book.get("best_bid_price") or index)
     buy = on_tick(lowest * (1 - FAR_FRACTION), env.tick_size, math.floor)

@@ -18,6 +18,9 @@ DEFAULT_CONFIG: dict = {
          "email": "taker@pulse.local", "balance": 1_000_000.0},
         {"client_id": "observer", "client_secret": "observer-secret", "account_id": "66fa44883ea1ba9966db0003",
          "email": "observer@pulse.local", "balance": 1_000_000.0},
+        # reserved for the suite's MMP breaches (I-640): a breach freezes the whole account's mmp quoting
+        {"client_id": "mmp", "client_secret": "mmp-secret", "account_id": "66fa44883ea1ba9966db0004",
+         "email": "mmp@pulse.local", "balance": 1_000_000.0},
     ],
     "indices": {"btc_usd": 60000.0, "eth_usd": 3000.0},
     "instruments": [

@@ -2,10 +2,15 @@
 
 import pytest
 
+from harness import report
+from harness.api import PulseApi
 from harness.band import PriceBand, read_band
-from harness.mmp_flow import switch_mmp_off
+from harness.env import MMP_ACCOUNT, unconfigured_account
+from harness.mmp_flow import exclusive, switch_mmp_off
 from harness.model.driver import start_driver
+from harness.sweep import cancel_tracked_orders
 from harness.trades import NoRoomToCross, OwnTrade, cross_own_orders
+from harness.ws import WsClient
 
 
 @pytest.fixture
@@ -39,6 +44,36 @@ def mmp_maker(pulse, pulse_env):
     api = pulse("maker")
     yield api
     switch_mmp_off(api, pulse_env)
+
+
+@pytest.fixture(scope="module")
+def mmp_accounts(request, pulse_env, pacer, rest, tokens, tracker):
+    """``make(account, transport)`` for a module's MMP breach (I-640): the maker side is the account reserved for
+    MMP breaches (``MMP_ACCOUNT``), held exclusively across the run's workers while the module runs; at teardown
+    (failure included) its MMP is switched off and the suite's own orders are cancelled. Skips, naming what to
+    configure, where the environment reserves no such account."""
+    if reason := unconfigured_account(pulse_env):
+        pytest.skip(reason)
+    clients = []
+
+    def make(account: str = MMP_ACCOUNT, transport: str = "http") -> PulseApi:
+        ws = None
+        if transport == "ws":
+            ws = WsClient(pulse_env.ws_url, pacer=pacer, on_exchange=report.attach_exchange).connect()
+            clients.append(ws)
+        return PulseApi(transport, rest, tokens[account], tracker, ws)
+
+    from harness.guest import run_dir  # imported here: pytest_plugins loads (and assert-rewrites) it first
+    with exclusive(run_dir(request.config)):
+        try:
+            yield make
+        finally:
+            for client in clients:
+                client.close()
+            try:
+                switch_mmp_off(make(), pulse_env)
+            finally:
+                cancel_tracked_orders(rest, tokens, tracker)
 
 
 # The two accounts, the price band and the model driver: the trading, flows, parity and wallet cases use them.

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.env import ACCOUNTS, credential_variables
+from harness.env import ACCOUNTS, OPTIONAL_ACCOUNTS, credential_variables
 from tools import mutation
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB = ROOT / "ci" / "github" / "pulse-conformance.yml"
 GITLAB = ROOT / "ci" / "gitlab" / "pulse-conformance.gitlab-ci.yml"
 SCRIPTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-SECRETS = {name for env in ("dev", "stg") for account in ACCOUNTS for name in credential_variables(env, account)}
+SECRETS = {name for env in ("dev", "stg") for account in ACCOUNTS + OPTIONAL_ACCOUNTS
+           for name in credential_variables(env, account)}
 
 
 def github_commands(job: str | None = None) -> list[str]:

@@ -1,28 +1,25 @@
 """user.mmp_trigger.{index_name} (doc section "Subscription": "Triggered when one of mmp limits is crossed.";
-models.MMPNotification). Local only: a breach needs a trade."""
+models.MMPNotification). The breach runs on shared gateways too (I-640): on the account reserved for MMP breaches,
+held exclusively across the run's workers, the taker meeting only the suite's own mmp ask in the claimed band."""
 
 import pytest
 
 from harness.checks.channels import channels_for, notification_conforms, subscribed_account
-from harness.mmp_flow import FROZEN_TIME_S, breach_mmp, switch_mmp_off
+from harness.env import MMP_ACCOUNT
+from harness.mmp_flow import FROZEN_TIME_S, breach_mmp
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
               pytest.mark.subscriptions,
-              pytest.mark.local_only(reason="needs an MMP breach, which freezes the whole account's mmp quoting on "
-                                            "the index of a shared test account: unsafe on a shared gateway (I-624)"),
               pytest.mark.doc("Subscription", "user.mmp_trigger.{index_name}")]
 
 
-@pytest.mark.interpretation("I-42", "I-19", "I-135")
-def test_breach_is_notified_with_frozen_until(pulse, pulse_env):
+@pytest.mark.interpretation("I-42", "I-19", "I-135", "I-640")
+def test_breach_is_notified_with_frozen_until(mmp_accounts, pulse_env):
     """Doc: "Triggered when one of mmp limits is crossed."; I-42: frozen_until = breach time + frozen_time (ms)."""
     channel = channels_for(pulse_env)["user.mmp_trigger"]
-    maker = subscribed_account(pulse, pulse_env, ("user.mmp_trigger",))
-    try:
-        breach = breach_mmp(maker, pulse("taker"), pulse_env)
-        notification = maker.ws.next_notification(channel, timeout=3)
-    finally:
-        switch_mmp_off(maker, pulse_env)
+    maker = subscribed_account(mmp_accounts, pulse_env, ("user.mmp_trigger",), account=MMP_ACCOUNT)
+    breach = breach_mmp(maker, mmp_accounts("taker"), pulse_env)  # mmp_accounts switches MMP off at teardown
+    notification = maker.ws.next_notification(channel, timeout=5)
     notification_conforms(channel, notification)
     assert notification["index_name"] == pulse_env.index_name, f"index_name: received {notification}"
     expected = breach.traded_at_ms + FROZEN_TIME_S * 1000
