@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.band import read_band
+from harness.model.driver import position_of
 from harness.placement import far_from
 
 FROZEN_TIME_S = 30  # long enough for the remote checks to see the freeze before they reset it (set_mmp_config)
@@ -50,6 +51,21 @@ def breach_mmp(maker, taker, env) -> MmpBreach:
                        amount=env.contract_size, time_in_force="immediate_or_cancel")
     assert trade["trades"], f"the taker's buy at {centre} did not trade with the maker's mmp ask: {trade}"
     return MmpBreach(config, hit, other, bystander, trade["trades"][0]["timestamp"])
+
+
+def give_back(maker, taker, env) -> None:
+    """Trade back what the breaches left: the reserved account's position on the test instrument (only the taker
+    traded with it) is closed against the taker at the band centre, so the taker's position is what the run's
+    other cases found (their model driver levels maker against taker only)."""
+    size = (position_of(maker.call("private/get_positions", kind="future"), env.test_instrument) or {}).get("size")
+    if not size:
+        return
+    band, _ = read_band(maker, env)
+    close, back = ("buy", "sell") if size < 0 else ("sell", "buy")
+    maker.call(f"private/{close}", instrument_name=env.test_instrument, type="limit", price=band.centre,
+               amount=abs(size), mmp=False)
+    taker.call(f"private/{back}", instrument_name=env.test_instrument, type="limit", price=band.centre,
+               amount=abs(size), time_in_force="immediate_or_cancel")
 
 
 def switch_mmp_off(maker, env) -> None:

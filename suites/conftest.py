@@ -6,7 +6,7 @@ from harness import report
 from harness.api import PulseApi
 from harness.band import PriceBand, read_band
 from harness.env import MMP_ACCOUNT, unconfigured_account
-from harness.mmp_flow import exclusive, switch_mmp_off
+from harness.mmp_flow import exclusive, give_back, switch_mmp_off
 from harness.model.driver import start_driver
 from harness.sweep import cancel_tracked_orders
 from harness.trades import NoRoomToCross, OwnTrade, cross_own_orders
@@ -72,6 +72,7 @@ def mmp_accounts(request, pulse_env, pacer, rest, tokens, tracker):
                 client.close()
             try:
                 switch_mmp_off(make(), pulse_env)
+                give_back(make(), make("taker"), pulse_env)
             finally:
                 cancel_tracked_orders(rest, tokens, tracker)
 
