@@ -71,13 +71,16 @@ def _secrets_that_fit(length: int) -> list[str]:
 
 
 def mask_text(text: str) -> str:
-    if _known_secrets:  # by value first: the values this run handled
-        for secret in _secrets_that_fit(len(text)):  # str.replace per value: ~100x faster than one regex alternation
-            text = text.replace(secret, MASK)
+    # The shapes first: a known value that is part of a key name (e.g. "secret") must not break "client_secret=..."
     if "eyJ" in text:
         text = JWT.sub(MASK, text)
     text = BEARER.sub(lambda m: m.group(1) + MASK, text)
-    return QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text) if "=" in text else text
+    if "=" in text:
+        text = QUERY_SECRET.sub(lambda m: m.group(1) + MASK, text)
+    if _known_secrets:  # then by value: the values this run handled
+        for secret in _secrets_that_fit(len(text)):  # str.replace per value: ~100x faster than one regex alternation
+            text = text.replace(secret, MASK)
+    return text
 
 
 def mask(value: object) -> object:

@@ -216,14 +216,14 @@ def test_remote_benchmark_reads_the_run_and_its_request_ledger(tmp_path, monkeyp
     ledger = tmp_path / "requests.json"
     ledger.write_text(json.dumps({"requests": 2412, "by_phase": {"setup": 500, "call": 1700, "teardown": 212},
                                   "passed_per_100_requests": 21.5}))
-    fake = {"seconds": 480.0, "cpu_seconds": 60.0, "exit_code": 0, "summary": "400 passed, 20 skipped, 9 deselected",
+    fake = {"seconds": 280.0, "cpu_seconds": 60.0, "exit_code": 0, "summary": "400 passed, 20 skipped, 9 deselected",
             "outcome": {"passed": 400, "skipped": 20, "deselected": 9},
             "stdout": "final sweep (sim): cancelled 0 order(s) this run left open; no other order touched\n"}
     monkeypatch.setattr(remote_bench, "timed_run", lambda command, timeout: fake)
     monkeypatch.setattr(remote_bench, "REQUESTS_FILE", ledger)
     rows, details = remote_bench.remote(False, lambda message: None)
     values = {row.metric: row.value for row in rows}
-    assert values["-m trading: wall at 5 requests/s"] == 480.0
+    assert values["-m trading: wall at 5 requests/s"] == 280.0
     assert values["full suite -n 2: requests (cleanup included)"] == 2412
     assert values["-m trading: run / skipped / deselected"] == 400
     assert values["-m trading: orders the final sweep found open"] == 0.0

@@ -25,6 +25,7 @@ def test_secrets_registered_later_and_of_every_length_are_masked():
 
 
 def test_shape_masks_apply_without_a_known_value():
+    masking.register_secret("secret")  # a known value inside a key name must not hide the query parameter's shape
     text = masking.masked_json({"h": "Bearer opaque123", "q": "a=1&client_secret=xyz", "j": "eyJhbGciOi.eyJzdWIi.sig",
                                 "o": object.__new__(type("Odd", (), {"__str__": lambda self: "Bearer zzz"}))})
     assert "opaque123" not in text and "xyz" not in text and "eyJhbGciOi" not in text and "zzz" not in text
