@@ -127,7 +127,9 @@ def _new_order_not_found(gw: Gateway) -> None:
         gw.methods[f"private/{name}"] = (lambda ctx, ident, p, n=name: getattr(gw.queries, n)(ident.account_id, p), True)
 
 
-@fault("cancelled_order_reads_open", "fuzz", "get_order_state reports cancelled orders as open", "fuzz")
+# Also trading: remotely the stateful fuzz flow that catches it fails now and then on a correct simulator too (so
+# its report proves nothing there); test_private_cancel.py reads a cancelled order back, remotely too.
+@fault("cancelled_order_reads_open", "fuzz", "get_order_state reports cancelled orders as open", "fuzz or trading")
 def _cancelled_order_reads_open(gw: Gateway) -> None:
     def change(order: dict) -> None:
         if order["order_state"] == "cancelled":

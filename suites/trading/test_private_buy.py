@@ -133,8 +133,6 @@ def test_average_price_is_the_amount_weighted_mean_of_fills(driver):
     assert abs(received - expected) < 1e-6, f"average_price: received {received}; documented {expected}"
 
 
-@pytest.mark.local_only(reason="request budget: a remote run has no room for it yet (about 15 requests; issue #18 part 2 "
-                               "must free them first); it needs no control plane and runs remotely once marked so")
 @pytest.mark.interpretation("I-27")
 def test_market_order_remainder_is_cancelled(driver, pulse_env):
     """A market order behaves as immediate_or_cancel: what the book cannot fill is cancelled (I-27). On a shared
