@@ -131,8 +131,6 @@ def test_trigger_primary_activates_secondaries_only_once_it_fires_and_fills(driv
     driver.check_open_orders("taker")
 
 
-@pytest.mark.local_only(reason="request budget: a remote run has no room for it yet (about 40 requests; issue #18 part 2 "
-                               "must free them first); it needs no control plane and runs remotely once marked so")
 @pytest.mark.interpretation("I-38", "I-25", "I-37")
 def test_last_price_primary_activates_secondaries_once_a_print_fires_it(driver):
     """I-38 with I-25/I-37 on last_price, for every linked order type at once (one print fires them all): a
