@@ -12,7 +12,7 @@ def report(nodeid: str, when: str, spent: int, passed: bool = True):
 def test_requests_add_up_per_phase_module_and_test():
     ledger = Ledger()
     for nodeid, phases in {"suites/a.py::t1": (3, 5, 1), "suites/a.py::t2": (0, 2, 0), "suites/b.py::t": (10, 1, 4)}.items():
-        for when, spent in zip(("setup", "call", "teardown"), phases):
+        for when, spent in zip(("setup", "call", "teardown"), phases, strict=True):
             ledger.add(report(nodeid, when, spent))
     summary = ledger.summary()
     assert summary["requests"] == 26 and summary["passed"] == 3

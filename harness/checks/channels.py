@@ -16,7 +16,7 @@ from harness.schema import assert_conforms, notification_schema
 from harness.wire_checks import OK_MESSAGE, is_ok_message
 from harness.ws import WsClient
 
-QUIET_SECONDS = 0.2  # how long "nothing arrives" is watched for
+QUIET_SECONDS = 0.2  # how long "nothing arrives" is watched for: the environment's quiet_s (set_quiet_window)
 FUNDING_PERIOD_S = 3600  # I-45: funding_* notify once per funding period (1 h)
 HEARTBEAT_TRADE_PERIOD_S = 10  # I-45: "heartbeat_trade: on subscribe and every 10 s"
 SCHEDULE_SLACK_S = 3.0  # how late a scheduled notification may arrive on a busy shared gateway (latency, load)
@@ -75,11 +75,18 @@ def unsubscribe_all_is_ok(ws: WsClient, method: str) -> None:
         raise Fail(f"{method}: {result!r}", OK_MESSAGE)
 
 
+def set_quiet_window(seconds: float) -> None:
+    """The run's environment sets how long nothing_arrives watches (spec/environments.toml quiet_s)."""
+    global QUIET_SECONDS
+    QUIET_SECONDS = seconds
+
+
 @check(clause="subscriptions: notifications arrive only on subscribed channels")
-def nothing_arrives(ws: WsClient, channels: str | list[str], seconds: float = QUIET_SECONDS, why: str = "") -> None:
-    """Watch ``channels`` for ``seconds`` (together): no notification may arrive."""
+def nothing_arrives(ws: WsClient, channels: str | list[str], seconds: float | None = None, why: str = "") -> None:
+    """Watch ``channels`` for ``seconds`` (together; default the environment's quiet_s): no notification may
+    arrive."""
     channels = [channels] if isinstance(channels, str) else channels
-    time.sleep(seconds)
+    time.sleep(QUIET_SECONDS if seconds is None else seconds)
     for channel in channels:
         received = ws.drain(channel)
         if received:

@@ -32,7 +32,7 @@ DATABASE_DIR = Path(__file__).resolve().parents[2] / ".hypothesis" / "fuzz"
 # Sized so the whole fuzz suite stays within ~20 s on 2 cores locally (measured: see the suite's README). Remotely
 # 2 per operation and mode (was 3): every operation keeps a positive and a negative example while the paced run
 # stays inside its request budget (issue #18; the fuzz suite was 20 % of the remote run's requests).
-EXAMPLES_PER_OPERATION = {"local": 8, "remote": 2, "thorough": 100}
+EXAMPLES_PER_OPERATION = {"local": 5, "remote": 2, "thorough": 100}
 
 BUILTIN_CHECKS = (
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
