@@ -339,6 +339,7 @@ def _guard_and_label(request):
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    report.begin_phase("setup")
     started = item.session.__dict__.setdefault("_pulse_started", time.monotonic())
     budget = item.config.getoption("--max-run-seconds")
     if time.monotonic() - started > budget:
@@ -348,6 +349,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """Mask secrets inside the exception itself: report plugins (allure) read it directly."""
+    report.begin_phase("call")
     try:
         return (yield)
     except BaseException as exc:
@@ -355,8 +357,14 @@ def pytest_runtest_call(item):
         raise
 
 
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    report.begin_phase("teardown")
+
+
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_makereport(item, call):
+    if call.when == "teardown":
+        report.attach_exchanges()  # the test's last phase: allure closes the test after it is reported
     outcome = yield
     result = outcome.get_result()
     if result.failed or (hasattr(result, "wasxfail") and result.longrepr):  # a reported (xfailed) failure too

@@ -98,9 +98,4 @@ def mask(value: object) -> object:
 def masked_json(value: object) -> str:
     """``mask`` masks every string (keys and values) before it is serialised, so the JSON needs no second pass;
     what ``default=str`` turns into text (objects that are not JSON) is masked after."""
-    text = json.dumps(mask(value), indent=2, sort_keys=True, default=_masked_str)
-    return text
-
-
-def _masked_str(value: object) -> str:
-    return mask_text(str(value))
+    return json.dumps(mask(value), indent=2, sort_keys=True, default=lambda other: mask_text(str(other)))

@@ -9,7 +9,7 @@ import uvicorn
 
 from reference_gateway.deviations import DEVIATIONS, PROFILES
 from reference_gateway.faults import FAULTS
-from reference_gateway.server import bind, build_gateway, uvicorn_config
+from reference_gateway.server import bind, build_gateway, run_loop, uvicorn_config
 
 READY_PREFIX = "PULSE_REFGW_READY"
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{READY_PREFIX} http://{host}:{port} ws://{host}:{port}/ws/api/v2", flush=True)
         await task
 
-    asyncio.run(serve())
+    run_loop(serve())
     return 0
 
 
