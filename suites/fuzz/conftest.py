@@ -5,7 +5,6 @@ run works against the local reference gateway, dev and staging.
 """
 
 import copy
-import functools
 import os
 import re
 from pathlib import Path
@@ -14,16 +13,15 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
-import yaml
 
-from harness.env import SPEC_DIR, load_environments
+from harness.env import load_environments
 from harness.replay_once import ReplayOnceDatabase
 from harness.report import doc_section_of
+from harness.schema import openapi
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
 from suites.fuzz.shaping import ACCOUNT_WIDE, ORDER_FLOW, TRADING_QUERIES, Market, shape_positive_case
 
-SPEC_PATH = SPEC_DIR / "openapi.yaml"
 # Failures found by hypothesis are kept here and replayed once on the next run, then dropped (per environment;
 # harness/replay_once.py): a failure tied to a shared environment's state is not reported forever.
 DATABASE_DIR = Path(__file__).resolve().parents[2] / ".hypothesis" / "fuzz"
@@ -105,16 +103,10 @@ def record_orders(tracker, body: object) -> None:
     tracker.record("maker", body)
 
 
-@functools.cache
-def parsed_spec() -> dict:
-    """spec/openapi.yaml parsed once per process (libyaml when available): ~0.15 s of CPU a parse."""
-    with open(SPEC_PATH, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
 def load_spec() -> dict:
-    """A fresh copy of the spec (schemathesis may keep references into it)."""
-    return copy.deepcopy(parsed_spec())
+    """A fresh copy of the spec (schemathesis may keep references into it), from the one parse per process that
+    harness.schema (the response schemas, the method table) makes anyway."""
+    return copy.deepcopy(openapi())
 
 
 def profile_name(pulse_env) -> str:

@@ -31,11 +31,20 @@ def method_of(case) -> str:
     return case.path.lstrip("/")
 
 
+_parsed: tuple = (None, None)  # (response, its body): every check of one case reads the same response
+
+
 def json_body(response):
-    try:
-        return json.loads(response.content or b"null")
-    except ValueError:
-        return None
+    """The response's JSON body (None when it is not JSON), parsed once for all the checks of a case. The checks
+    only read it."""
+    global _parsed
+    if _parsed[0] is not response:
+        try:
+            body = json.loads(response.content or b"null")
+        except ValueError:
+            body = None
+        _parsed = (response, body)
+    return _parsed[1]
 
 
 # ------------------------------------------------------------------------------ transport-neutral predicates
