@@ -26,4 +26,13 @@ def enable(environ=os.environ) -> bool:
     return True
 
 
+def child_environment(environ=os.environ) -> dict[str, str]:
+    """The environment for a Python child this process starts (the reference gateway): with the same bytecode
+    cache when this process uses it (else each gateway start recompiles the gateway's modules, ~30 ms)."""
+    if sys.pycache_prefix != str(PREFIX) or sys.dont_write_bytecode:
+        return dict(environ)
+    child = {name: value for name, value in environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    return {**child, "PYTHONPYCACHEPREFIX": str(PREFIX)}
+
+
 enable()  # at import: pytest imports ``-p`` plugins before the installed plugins it rewrites

@@ -3,11 +3,12 @@
 The suites reach it over sockets only; this module starts the process and reads its READY line.
 """
 
-import os
 import subprocess
 import sys
 import threading
 import time
+
+from harness.bytecode_cache import child_environment
 
 READY_PREFIX = "PULSE_REFGW_READY"
 
@@ -25,7 +26,7 @@ class LocalGateway:
         if config:
             command += ["--config", config]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                        env={**child_environment(), "PYTHONUNBUFFERED": "1"})
         self.output: list[str] = []
         self.rest_base = self.ws_url = ""
         ready = threading.Event()

@@ -31,3 +31,14 @@ def test_the_interpreters_own_choice_is_kept(interpreter, change):
     before = (sys.pycache_prefix, sys.dont_write_bytecode)
     assert bytecode_cache.enable(environ) is False
     assert (sys.pycache_prefix, sys.dont_write_bytecode) == before
+
+
+def test_a_child_gateway_shares_the_cache(interpreter):
+    bytecode_cache.enable({})
+    child = bytecode_cache.child_environment({"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/bin"})
+    assert child == {"PATH": "/bin", "PYTHONPYCACHEPREFIX": str(bytecode_cache.PREFIX)}
+
+
+def test_a_child_keeps_the_environment_when_the_cache_is_off(interpreter):
+    environ = {"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/bin"}
+    assert bytecode_cache.child_environment(environ) == environ
