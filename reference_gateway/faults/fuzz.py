@@ -113,7 +113,10 @@ def _cancelled_order_editable(gw: Gateway) -> None:
     gw.methods["private/edit"] = (lambda ctx, ident, p: gw.exchange.edit(ident.account_id, p), True)
 
 
-@fault("new_order_not_found", "fuzz", "get_order_state and get_user_trades_by_order miss open orders", "fuzz")
+# Also trading: remotely only the stateful fuzz flows read a new order back, and one of them fails now and then on a
+# correct simulator too; test_private_get_order_state.py reads an open order back, remotely too.
+@fault("new_order_not_found", "fuzz", "get_order_state and get_user_trades_by_order miss open orders",
+       "fuzz or trading")
 def _new_order_not_found(gw: Gateway) -> None:
     def make(query):
         def missing(account_id, p):
