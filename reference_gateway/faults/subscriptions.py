@@ -128,3 +128,16 @@ def _heartbeat_trade_only_on_subscribe(gw: Gateway) -> None:
        "index moves", "subscriptions")
 def _price_index_only_on_subscribe(gw: Gateway) -> None:
     drop_publications(gw.exchange, "_publish", lambda channel: channel.startswith("deribit_price_index."))
+
+
+@fault("multi_channel_subscribe_keeps_first", "subscriptions",
+       "subscribe with several channels answers ok but subscribes only the first one", "subscriptions")
+def _multi_channel_subscribe_keeps_first(gw: Gateway) -> None:
+    def first_only(original):
+        def subscribe(ctx, identity, channels, private):
+            result = original(ctx, identity, channels, private)
+            if ctx.session is not None and len(channels) > 1:
+                ctx.session.channels -= set(channels[1:])
+            return result
+        return subscribe
+    replace(gw, "subscribe", first_only)

@@ -7,9 +7,11 @@ from harness.checks.channels import (
     PUBLIC_FAMILIES,
     channels_for,
     nothing_arrives,
+    notifications_for_order,
     subscribe_is_ok,
 )
 from harness.errors import PulseCallError
+from harness.placement import far_limit, far_prices
 
 pytestmark = [pytest.mark.check("semantics", "negative", "auth"),
               pytest.mark.subscriptions, pytest.mark.doc("Subscription management", "private/subscribe")]
@@ -25,14 +27,21 @@ def test_each_private_channel_subscribes_ok(pulse, pulse_env, family):
     subscribe_is_ok(api.ws, "private/subscribe", [channels_for(pulse_env)[family]])
 
 
-@pytest.mark.interpretation("I-45")
+@pytest.mark.interpretation("I-07", "I-45")
 def test_all_private_channels_in_one_request(pulse, pulse_env):
-    """Doc: "channels ... A list of channels to subscribe to"; user_fee sends its value on subscribe (I-45)."""
+    """Doc: "channels ... A list of channels to subscribe to": all five in one request, and the subscription is live
+    (the case's own new order is announced on user.orders, I-45). It waited for user_fee's subscribe-time value
+    before, which a gateway publishing on change only never sends (I-303; test_user_fee checks that reading)."""
     api = pulse("maker", "ws")
     api.call("private/get_positions")
     channels = channels_for(pulse_env)
     subscribe_is_ok(api.ws, "private/subscribe", [channels[family] for family in PRIVATE_FAMILIES])
-    api.ws.next_notification(channels["user_fee"], timeout=5)
+    buy, _ = far_prices(api.call, pulse_env)
+    order = far_limit(api, pulse_env, "buy", buy)
+    try:
+        notifications_for_order(api.ws, channels["user.orders"], order["order_id"], 1)
+    finally:
+        api.call("private/cancel", order_id=order["order_id"])
 
 
 @pytest.mark.interpretation("I-14")
