@@ -154,10 +154,16 @@ def fuzz_config(pulse_env, modes: list[str], *, coverage: bool, stateful: bool =
 
 
 class PulseBearerAuth:
-    """``Authorization: Bearer <token>`` from the harness's TokenManager (logs in and refreshes as needed)."""
+    """``Authorization: Bearer <token>`` from the harness's TokenManager (logs in and refreshes as needed).
+
+    schemathesis puts the token on a case when it generates the case, and it generates the examples phase's cases
+    when it builds a test: on a gateway with short tokens (30 s on the staging simulator, I-645) a case sent more than
+    a token lifetime later carried an expired token, and its refusal ("unauthorized: token expired") was reported as
+    a positive case rejected. ``renew`` puts the current token on such a case just before it is sent."""
 
     def __init__(self, tokens) -> None:
         self.tokens = tokens
+        self.issued: set[str] = set()  # the headers this provider put on cases (a negative case's own are left alone)
 
     def get(self, case, context):
         if not case.operation.definition.raw.get("security"):
@@ -165,13 +171,31 @@ class PulseBearerAuth:
         return self.tokens.access_token()
 
     def set(self, case, data, context):
+        self.issued.add(f"Bearer {data}")
         case.headers = dict(case.headers or {}, Authorization=f"Bearer {data}")
+
+    def renew(self, case) -> None:
+        header = (case.headers or {}).get("Authorization")
+        if header in self.issued:
+            current = f"Bearer {self.tokens.access_token()}"
+            if header != current:
+                self.issued.add(current)
+                case.headers = dict(case.headers, Authorization=current)
+
+
+_BEARERS: dict[int, PulseBearerAuth] = {}
+
+
+def bearer_auth(manager) -> PulseBearerAuth:
+    """The one PulseBearerAuth of a TokenManager (every schema of the session shares it, and send_case renews
+    through it)."""
+    return _BEARERS.setdefault(id(manager), PulseBearerAuth(manager))
 
 
 def build_schema(pulse_env, tokens, modes: list[str], *, coverage: bool, stateful: bool = False):
     config = fuzz_config(pulse_env, modes, coverage=coverage, stateful=stateful)
     schema = schemathesis.openapi.from_dict(load_spec(), config=config)
-    schema.auth.providers.append(PulseBearerAuth(tokens["maker"]))
+    schema.auth.providers.append(bearer_auth(tokens["maker"]))
 
     @schema.hook
     def filter_failure(context, failure, case, response):
@@ -291,14 +315,16 @@ def _auth_probe(http_session, pacer):
 
 
 @pytest.fixture
-def send_case(pacer, market, http_session, tracker, restore_account_settings):
+def send_case(pacer, market, http_session, tracker, restore_account_settings, tokens):
     """Send one generated case and run every check: paced, and positive cases shaped first (I-180)."""
+    auth = bearer_auth(tokens["maker"])
 
     def send(case, checks=pulse_checks.PULSE_CHECKS):
         if case.meta is not None and case.meta.generation.mode.is_positive:
             shape_positive_case(case, market)
         restore_account_settings.before(pulse_checks.method_of(case))
         pacer.wait()  # the environment's rate and request budget apply to fuzzing too
+        auth.renew(case)  # after the pacer's wait: the token the case carries is current when it is sent
         response = case.call(session=http_session)
         if response.status_code == 200:
             record_orders(tracker, pulse_checks.json_body(response))

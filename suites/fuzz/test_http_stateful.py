@@ -13,7 +13,7 @@ from harness.masking import mask_text
 from harness.replay_once import ReplayOnceDatabase
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
-from suites.fuzz.conftest import DATABASE_DIR, build_schema, load_spec, record_orders
+from suites.fuzz.conftest import DATABASE_DIR, bearer_auth, build_schema, load_spec, record_orders
 from suites.fuzz.shaping import ACCOUNT_WIDE, ORDER_FLOW, shape_positive_case
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.trading]
@@ -132,6 +132,7 @@ def test_order_flow_through_links(pulse_env, tokens, rest, pacer, market, tracke
         def before_call(self, case):
             shape_positive_case(case, market)
             pacer.wait()
+            bearer_auth(tokens["maker"]).renew(case)
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             if response.status_code == 200:
