@@ -6,11 +6,14 @@ from harness.checks.channels import (
     PRIVATE_FAMILIES,
     PUBLIC_FAMILIES,
     channels_for,
+    crossing_price,
     first_notification_within,
     nothing_arrives,
     subscribe_is_ok,
+    wait_for,
 )
 from harness.errors import PulseCallError
+from harness.placement import far_limit
 
 pytestmark = [pytest.mark.check("semantics", "negative"), pytest.mark.subscriptions, pytest.mark.doc("Subscription management", "public/subscribe")]
 
@@ -19,7 +22,7 @@ MALFORMED_CHANNELS = ["book", "book.NO_SUCH-INSTRUMENT.raw", "quote.", "deribit_
                       "heartbeat_trade.extra", "no_such_channel", ""]
 
 
-@pytest.mark.interpretation("I-07")
+@pytest.mark.interpretation("I-07", "I-45")
 @pytest.mark.parametrize("family", PUBLIC_FAMILIES)
 def test_each_public_channel_subscribes_ok_and_notifies(ws_client, pulse_env, family):
     """Doc: "Subscribe to one or more channels, and it can only be used for 'public' channels." "200 OK ok string";
@@ -32,14 +35,28 @@ def test_each_public_channel_subscribes_ok_and_notifies(ws_client, pulse_env, fa
     ws.next_notification(channel, timeout=first_notification_within(family))
 
 
-@pytest.mark.interpretation("I-07")
-def test_several_channels_in_one_request(ws_client, pulse_env):
-    """Doc: "channels ... A list of channels to subscribe to"."""
-    channels = [channels_for(pulse_env)[family] for family in ("book", "quote", "deribit_price_index")]
+@pytest.mark.interpretation("I-07", "I-45")
+def test_several_channels_in_one_request(pulse, ws_client, pulse_env):
+    """Doc: "channels ... A list of channels to subscribe to": book and quote in one request, each proved live by a
+    change the case makes after subscribing (I-45: "then on every change"): its own bid in the free band of the
+    claimed instrument becomes the book's new level and the quote's new top. It waited for subscribe-time values
+    before (and for deribit_price_index), which a gateway publishing on change only never sends (I-303); those
+    readings have their own cases (test_each_public_channel_subscribes_ok_and_notifies)."""
+    book, quote = (channels_for(pulse_env)[family] for family in ("book", "quote"))
     ws = ws_client()
-    subscribe_is_ok(ws, "public/subscribe", channels)
-    for channel in channels:
-        ws.next_notification(channel, timeout=5)
+    subscribe_is_ok(ws, "public/subscribe", [book, quote])
+    ws.call("public/get_index_price", {"index_name": pulse_env.index_name})  # its reply follows what subscribe sent
+    for channel in (book, quote):  # only what the change below causes counts
+        ws.drain(channel)
+    api = pulse("maker")
+    price = crossing_price(api, pulse_env)
+    order = far_limit(api, pulse_env, "buy", price)
+    try:
+        wait_for(ws, book, lambda got: any(level[1] == price for n in got for level in n.get("bids") or []
+                                           if len(level) >= 2), what=f"the new bid level {price}")
+        wait_for(ws, quote, lambda got: len(got) >= 1, what=f"a quote after the new best bid {price}")
+    finally:
+        api.call("private/cancel", order_id=order["order_id"])
 
 
 @pytest.mark.interpretation("I-44")
