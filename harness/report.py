@@ -44,7 +44,7 @@ if allure is not None:
     class TerseFileLogger(AllureFileLogger):
         """allure-pytest's file logger, without the fixture containers that say only "fixture X was set up": no
         teardown, no step, no attachment, no parameter, passed. allure-pytest writes one per fixture and test, the
-        parametrize arguments included (about 1,900 of a local run's 3,800 files of that kind, each a file
+        parametrize arguments included (about 2,600 of a local run's 3,800 files of that kind, each a file
         create and rename); the report loses the set-up line of such fixtures and nothing else."""
 
         @hookimpl
