@@ -30,5 +30,11 @@ class PulseCallError(Exception):
         return self.status == TOO_MANY_REQUESTS_STATUS or self.code == TOO_MANY_REQUESTS_CODE
 
 
+def refused_for_rate(http_status: int, body: object) -> bool:
+    """An HTTP answer that refuses the request for the gateway's rate: 400 with connection.Message status 7
+    (too_many_requests, I-303). The request was not executed: a careful client sends it again after a backoff."""
+    return http_status == 400 and isinstance(body, dict) and body.get("status") == TOO_MANY_REQUESTS_STATUS
+
+
 class GatewayUnreachable(Exception):
     """The gateway did not answer in time, dropped the connection or sent something that is not JSON."""

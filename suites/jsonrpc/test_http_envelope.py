@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from harness.doc import COMMON_CODES
-from harness.errors import TOO_MANY_REQUESTS_STATUS
+from harness.errors import refused_for_rate
 from harness.methods import ENVELOPE_METHODS
 from harness.pacing import Pacer
 from harness.placement import far_prices
@@ -43,10 +43,9 @@ class PacedHttp:
 
 def rate_limited(response: httpx.Response) -> bool:
     try:
-        body = response.json()
+        return refused_for_rate(response.status_code, response.json())
     except ValueError:
         return False
-    return response.status_code == 400 and isinstance(body, dict) and body.get("status") == TOO_MANY_REQUESTS_STATUS
 
 
 @pytest.fixture(scope="module")
