@@ -8,6 +8,7 @@
 import contextlib
 import gc
 import os
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -386,6 +387,16 @@ def pytest_runtest_makereport(item, call):
             result.user_properties.append(("grade", grade))
         result.longrepr = mask_text(text)  # no token or secret ever reaches a failure message
     result.sections = [(title, mask_text(content)) for title, content in result.sections]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The Allure files still queued for writing are written before the process ends (harness.report.FILES)."""
+    failed = report.flush_files()
+    if failed:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        message = f"{len(failed)} Allure result file(s) could not be written: " + "; ".join(failed[:5])
+        reporter.write_line(message, red=True) if reporter else print(message, file=sys.stderr)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

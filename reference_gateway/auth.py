@@ -31,10 +31,13 @@ def client_signature(secret: str, timestamp: int, nonce: str, data: str) -> str:
 
 
 class Authenticator:
+    VERIFIED_TOKENS = 4096  # the signature-checked tokens remembered (forgotten all at once when full)
+
     def __init__(self, accounts: list[dict], clock: Clock, limits: dict) -> None:
         self._clock = clock
         self._by_client = {account["client_id"]: account for account in accounts}
         self._key = secrets.token_bytes(32)
+        self._verified: dict[str, dict] = {}  # token -> its claims, signature checked (_signed_claims)
         self._access_ttl = int(limits["access_token_ttl_s"])
         self._refresh_ttl = int(limits["refresh_token_ttl_s"])
         self._window_ms = int(limits["signature_window_ms"])
@@ -111,10 +114,7 @@ class Authenticator:
     # -- tokens ---------------------------------------------------------------------------------------
     def _decode(self, token: str, expected_type: str, kind=UNAUTHORIZED) -> dict:
         try:
-            # times are checked on the gateway clock (token_is_live), which the control plane may move: PyJWT
-            # would compare exp/iat with the wall clock and call tokens issued after a clock jump "immature"
-            claims = jwt.decode(token, self._key, algorithms=["HS256"],
-                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+            claims = self._signed_claims(token)
         except jwt.PyJWTError as exc:
             raise PulseError(kind, f"malformed or forged token ({exc.__class__.__name__})") from None
         if claims.get("typ") != expected_type:
@@ -124,6 +124,22 @@ class Authenticator:
         if claims["jti"] in self._revoked_tokens or claims["sid"] in self._revoked_sessions:
             raise PulseError(kind, "token revoked")
         return claims
+
+    def _signed_claims(self, token: str) -> dict:
+        """The claims of a token whose signature is this gateway's (PyJWTError if not), memoised per token: every
+        private call presents one, and checking its signature again was a tenth of the gateway's CPU in a local
+        run (pulse-bench). Only the signature check is memoised: type, lifetime and revocation are checked on
+        every use. A copy each time, so no caller can change what a later call reads."""
+        claims = self._verified.get(token)
+        if claims is None:
+            # times are checked on the gateway clock (token_is_live), which the control plane may move: PyJWT
+            # would compare exp/iat with the wall clock and call tokens issued after a clock jump "immature"
+            claims = jwt.decode(token, self._key, algorithms=["HS256"],
+                                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+            if len(self._verified) >= self.VERIFIED_TOKENS:
+                self._verified.clear()
+            self._verified[token] = claims
+        return dict(claims)
 
     def token_is_live(self, claims: dict) -> bool:
         return self._clock.now_ms() // 1000 < claims["exp"]

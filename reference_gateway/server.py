@@ -64,6 +64,7 @@ def uvicorn_config(gateway: Gateway) -> uvicorn.Config:
     return uvicorn.Config(
         build_app(gateway), log_level="warning", access_log=False, lifespan="on",
         ws_max_size=4 * gateway.limits["max_message_bytes"], ws_ping_interval=None, timeout_keep_alive=30,
+        proxy_headers=False,  # bound to loopback, no proxy in front: the client address is the peer's
     )
 
 

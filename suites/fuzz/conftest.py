@@ -74,7 +74,7 @@ def operations_of(tag: str | None, remote: bool, operation_ids=None, part: str |
     """The JSON-RPC methods of a doc section (or of the given operationIds), as the run fuzzes them; ``part``
     ("orders" or "queries") is one half of the Trading fuzz, split by TRADING_QUERIES as test_http_fuzz splits it."""
     left_out = set(ACCOUNT_WIDE_OPERATIONS if remote else ())
-    return [op["x-jsonrpc-method"] for path, item in load_spec()["paths"].items() for op in item.values()
+    return [op["x-jsonrpc-method"] for path, item in openapi()["paths"].items() for op in item.values()
             if op["operationId"] not in left_out and (tag is None or tag in op.get("tags", ()))
             and (operation_ids is None or op["operationId"] in operation_ids)
             and (part is None or (re.search(TRADING_QUERIES, path) is not None) == (part == "queries"))]
