@@ -1,11 +1,14 @@
 """JSON-RPC over HTTP: the REST client (httpx)."""
 
 import functools
+import ipaddress
 import json
+import os
 import socket
 import ssl
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -25,11 +28,33 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()  # httpx's own default: certifi, or SSL_CERT_FILE / SSL_CERT_DIR
 
 
-def http_client(base_url: str, timeout: httpx.Timeout | float) -> httpx.Client:
+def http_client(base_url: str, timeout: httpx.Timeout | float,
+                transport: httpx.HTTPTransport | None = None) -> httpx.Client:
     """An httpx client with TCP_NODELAY: httpcore writes a POST's headers and body separately, and Nagle plus the
     server's delayed ACK would hold the body back ~40 ms per request."""
-    transport = httpx.HTTPTransport(verify=tls_context(), socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-    return httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+    return httpx.Client(base_url=base_url, timeout=timeout, transport=transport or http_transport())
+
+
+def http_transport() -> httpx.HTTPTransport:
+    return httpx.HTTPTransport(verify=tls_context(), socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def proxy_configured(environ=os.environ) -> bool:
+    """A proxy variable is set (any case): httpx.Client then routes some URLs through a proxy transport of its own."""
+    return any(environ.get(name) or environ.get(name.upper()) for name in PROXY_VARIABLES)
 
 
 class RestClient:
@@ -37,7 +62,16 @@ class RestClient:
                  on_exchange: Exchange | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._http = http_client(self.base_url, httpx.Timeout(timeout, connect=5.0))
+        self._transport = http_transport()
+        self._http = http_client(self.base_url, httpx.Timeout(timeout, connect=5.0), self._transport)
+        # To a gateway on this machine (no proxy), a request goes to the client's transport directly (httpx's
+        # documented low-level API) with the client's default headers: the same request on the wire, a third less
+        # CPU per call than through httpx.Client's merging, cookie, auth and redirect layers (~0.14 ms of ~0.45 ms;
+        # pulse-bench profile). A remote gateway keeps the whole client: a load balancer's sticky-session cookie,
+        # for one, must go back to it.
+        self._direct = is_loopback(self.base_url) and not proxy_configured()
+        self._default_headers = dict(self._http.headers)
+        self._timeouts: dict[float, httpx.Timeout] = {}
         self.pacer = self._pacer = pacer or Pacer()
         self._on_exchange = on_exchange
         self._next_id = 0
@@ -65,12 +99,13 @@ class RestClient:
         path = "/" + method
         self._pacer.wait(cleanup=cleanup)
         started = time.monotonic()
-        timeout = httpx.Timeout(request_timeout(self.timeout), connect=min(5.0, request_timeout(self.timeout)))
+        timeout = self._timeout(request_timeout(self.timeout))
         try:
             if method == "public/auth":
-                response = self._http.get(path, params=params, headers=headers, timeout=timeout)
+                response = self._request("GET", path, params=params, headers=headers, timeout=timeout)
             else:
-                response = self._http.post(path, json=self.body_for(method, params), headers=headers, timeout=timeout)
+                response = self._request("POST", path, json=self.body_for(method, params), headers=headers,
+                                         timeout=timeout)
         except httpx.TimeoutException as exc:
             raise GatewayUnreachable(f"{method}: no HTTP response within the timeout ({exc!r})") from None
         except httpx.TransportError as exc:
@@ -81,6 +116,24 @@ class RestClient:
             self._on_exchange({"transport": "http", "method": method, "request": params,
                                "status": response.status_code, "response": response.text[:20000],
                                "elapsed_ms": round((time.monotonic() - started) * 1000, 1)})
+        return response
+
+    def _timeout(self, seconds: float) -> httpx.Timeout:
+        if seconds not in self._timeouts:
+            self._timeouts[seconds] = httpx.Timeout(seconds, connect=min(5.0, seconds))
+        return self._timeouts[seconds]
+
+    def _request(self, verb: str, path: str, *, headers: dict, timeout: httpx.Timeout, **content) -> httpx.Response:
+        if not self._direct:
+            return self._http.request(verb, path, headers=headers, timeout=timeout, **content)
+        request = httpx.Request(verb, self.base_url + path, headers={**self._default_headers, **headers},
+                                extensions={"timeout": timeout.as_dict()}, **content)
+        response = self._transport.handle_request(request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        response.request = request
         return response
 
     def call(self, method: str, params: dict | None = None, token: str | None = None, *,
