@@ -39,7 +39,7 @@ def run_benchmarks(names: list[str], quick: bool, repeat: int) -> BenchRun:
     run = BenchRun()
     for name in names:
         started = time.perf_counter()
-        options = {"repeat": repeat} if name == "suite" else {}
+        options = {"repeat": repeat} if name in ("suite", "fuzz") else {}
         try:
             rows, details = BENCHMARKS[name](quick, progress, **options)
         except Exception as exc:  # one broken benchmark must not hide the others' figures
@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=list(BENCHMARKS), metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
     parser.add_argument("--quick", action="store_true", help="a smoke version of each benchmark")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each suite variant; the median counts (default 3)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each suite variant and of each fuzz command (alternating); the median counts "
+                             "(default 3)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results (default reports/bench.json)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
     args = parser.parse_args(argv)
