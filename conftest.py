@@ -133,9 +133,10 @@ PACED_TEST_TIMEOUT_S = 600
 
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (CPython's default: 700)
 # pytest collects garbage 5 times at exit to surface exceptions raised in finalizers (~25 ms a collection over a
-# fuzz run's heap, in every process); the first collection finds every unreachable cycle, the second what their
-# finalizers left. The knob is pytest's own (a stash key, for pytester); absent in another pytest, nothing changes.
-GC_COLLECTIONS_AT_EXIT = 2
+# fuzz run's heap, ~80 ms over an xdist worker's, whose exit the controller waits for); the first collection finds
+# every unreachable cycle and runs its finalizers, the later ones only what those finalizers left unreachable.
+# The knob is pytest's own (a stash key, for pytester); absent in another pytest, nothing changes.
+GC_COLLECTIONS_AT_EXIT = 1
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
