@@ -58,7 +58,10 @@ def test_offset_pages_through_the_history(delivery_prices):
     if len(first) < 4:
         pytest.skip(f"only {len(first)} delivery prices on this environment; paging needs 4")
     second = delivery_prices(count=2, offset=2)
-    assert second == first[2:4], f"offset=2,count=2: received {second}; documented the 3rd and 4th of {first}"
+    # Compared by date, the entry's identity: a gateway may revise a past delivery price between the two calls (the
+    # staging simulator derives them from its moving index), which is not a paging error.
+    assert [entry.get("date") for entry in second] == [entry.get("date") for entry in first[2:4]], (
+        f"offset=2,count=2: received {second}; documented the 3rd and 4th of {first}")
 
 
 @pytest.mark.check("schema")
