@@ -77,12 +77,12 @@ class BackgroundFiles:
 
     def flush(self) -> list[str]:
         """Write everything put so far and stop the thread (a later ``put`` starts a new one); the failed writes."""
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(None)
-            thread.join()
-        errors, self.errors = self.errors, []
+        with self._lock:  # held to the end: a put() meanwhile waits, and cannot start a writer that takes the None
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join()
+                self._thread = None
+            errors, self.errors = self.errors, []
         return errors
 
 
