@@ -15,7 +15,9 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 STATE_FILE = "pacer.json"
 RESERVE_SHARE, RESERVE_MIN = 0.10, 50
@@ -26,6 +28,10 @@ STOPPING_TIMEOUT = 3.0  # seconds: the longest a request may wait for the gatewa
 stopping = threading.Event()
 
 _sent_by_this_process = 0  # every request through any Pacer of this process (harness.accounting reads it)
+
+
+RATE_LIMIT_ATTEMPTS = 4  # sends of one request at the most while the gateway refuses it for its rate
+Answer = TypeVar("Answer")
 
 
 def requests_sent() -> int:
@@ -152,3 +158,21 @@ class Pacer:
     @staticmethod
     def backoff(attempt: int) -> None:
         stopping.wait(min(0.25 * 2 ** attempt, 4.0))
+
+
+def resend_while_rate_limited(send: Callable[[], Answer], refused: Callable[[Answer], bool],
+                              attempts: int = RATE_LIMIT_ATTEMPTS) -> Answer:
+    """``send()``, sent again after ``Pacer.backoff`` while ``refused(answer)`` says the gateway refused it for its
+    rate (too_many_requests, I-303); the last answer, refused or not, after ``attempts`` sends at the most.
+
+    Safe for order entry too (private/buy, sell, edit are not idempotent): too_many_requests means the gateway
+    refused the request before executing it (Deribit: "10028 too_many_requests" is the matching engine's rate
+    limiter, https://docs.deribit.com/#rpc-error-codes), so a resend cannot duplicate it. Every send is the
+    caller's own, so each is paced and counted against the budget like any other request. The one retry loop of
+    the suite: the clients (HTTP and WS), the raw-frame and raw-body senders and the stateful fuzz steps use it."""
+    for attempt in range(attempts):
+        answer = send()
+        if attempt == attempts - 1 or not refused(answer):
+            return answer
+        Pacer.backoff(attempt)
+    raise ValueError(f"attempts must be at least 1, got {attempts}")

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from harness import invariants
-from harness.errors import GatewayUnreachable, PulseCallError
+from harness.errors import GatewayUnreachable, PulseCallError, refused_for_rate
 from harness.masking import register_received, register_sent
 from harness.methods import ENVELOPE_METHODS, WS_ONLY_METHODS
-from harness.pacing import Pacer, request_timeout
+from harness.pacing import Pacer, request_timeout, resend_while_rate_limited
 
 Exchange = Callable[[dict], None]  # receives one request/response record (for reports)
 
@@ -140,20 +140,18 @@ class RestClient:
              cleanup: bool = False) -> object:
         """The documented result, or PulseCallError; retries with backoff on too_many_requests.
         ``cleanup=True``: a cleanup request (may use the budget's reserve, still goes out after Ctrl-C)."""
-        for attempt in range(4):
+        def send() -> tuple[httpx.Response, object]:
             response = self.send(method, params, token, cleanup=cleanup)
             try:
-                body = response.json()
+                return response, response.json()
             except json.JSONDecodeError:
                 raise GatewayUnreachable(
                     f"{method}: HTTP {response.status_code} with a body that is not JSON: {response.text[:200]!r}") from None
-            if response.status_code == 200:
-                invariants.check_result(method, params or {}, body, self.invariants)
-                return body
-            error = PulseCallError(method, "http", body.get("status") if isinstance(body, dict) else None, None,
-                                   body.get("description", "") if isinstance(body, dict) else str(body),
-                                   http_status=response.status_code, payload=body)
-            if not error.rate_limited or attempt == 3:
-                raise error
-            self._pacer.backoff(attempt)
-        raise AssertionError("unreachable")
+
+        response, body = resend_while_rate_limited(send, lambda answer: refused_for_rate(answer[0].status_code, answer[1]))
+        if response.status_code == 200:
+            invariants.check_result(method, params or {}, body, self.invariants)
+            return body
+        raise PulseCallError(method, "http", body.get("status") if isinstance(body, dict) else None, None,
+                             body.get("description", "") if isinstance(body, dict) else str(body),
+                             http_status=response.status_code, payload=body)

@@ -22,10 +22,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from harness import invariants
 from harness.errors import GatewayUnreachable, PulseCallError
 from harness.masking import register_received, register_sent
-from harness.pacing import Pacer, request_timeout
+from harness.pacing import Pacer, request_timeout, resend_while_rate_limited
 
 Exchange = Callable[[dict], None]
 CHANNEL_QUEUE_LIMIT = 10_000
+
+
+def call_error(method: str, reply: dict) -> PulseCallError:
+    """The PulseCallError of a JSON-RPC error reply (its code, and the Pulse status in ``error.data`` if any)."""
+    error = reply["error"] if isinstance(reply["error"], dict) else {}
+    data = error.get("data") if isinstance(error.get("data"), dict) else {}
+    return PulseCallError(method, "ws", data.get("status"), error.get("code"), str(error.get("message")), payload=reply)
 
 
 class WsClient:
@@ -206,27 +213,16 @@ class WsClient:
     def call(self, method: str, params: dict | None = None, *, timeout: float | None = None,
              cleanup: bool = False) -> object:
         """The result, or PulseCallError for a JSON-RPC error object; too_many_requests is retried like over HTTP
-        (at most 4 attempts, exponential backoff, each attempt paced and counted against the budget).
-
-        Retrying is safe for order entry too (private/buy, sell, edit are not idempotent): error 10028
-        too_many_requests means the gateway refused the request before executing it. Deribit: "10028
-        too_many_requests" is a rejection by the matching engine's rate limiter ("Rate Limits" article,
-        https://support.deribit.com/hc/en-us/articles/25944617523357-Rate-Limits, and the error code list at
-        https://docs.deribit.com/#rpc-error-codes); the order was not placed, so a retry cannot duplicate it.
+        (``harness.pacing.resend_while_rate_limited``: at most 4 attempts, exponential backoff, each attempt paced
+        and counted against the budget; safe for order entry, the refused request was not executed). Deribit's
+        "Rate Limits" article: https://support.deribit.com/hc/en-us/articles/25944617523357-Rate-Limits.
         """
-        for attempt in range(4):
-            reply = self.request(method, params, timeout=timeout, cleanup=cleanup)
-            if "error" not in reply:
-                invariants.check_result(method, params or {}, reply.get("result"), self.invariants)
-                return reply.get("result")
-            error = reply["error"] if isinstance(reply["error"], dict) else {}
-            data = error.get("data") if isinstance(error.get("data"), dict) else {}
-            failure = PulseCallError(method, "ws", data.get("status"), error.get("code"), str(error.get("message")),
-                                     payload=reply)
-            if not failure.rate_limited or attempt == 3:
-                raise failure
-            self._pacer.backoff(attempt)
-        raise AssertionError("unreachable")
+        reply = resend_while_rate_limited(lambda: self.request(method, params, timeout=timeout, cleanup=cleanup),
+                                          lambda answer: "error" in answer and call_error(method, answer).rate_limited)
+        if "error" in reply:
+            raise call_error(method, reply)
+        invariants.check_result(method, params or {}, reply.get("result"), self.invariants)
+        return reply.get("result")
 
     # ------------------------------------------------------------------ notifications
     def next_notification(self, channel: str, timeout: float | None = None) -> object:

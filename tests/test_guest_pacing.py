@@ -8,7 +8,7 @@ import time
 import pytest
 
 from harness import pacing
-from harness.pacing import BudgetExhausted, Pacer, RunStopping
+from harness.pacing import RATE_LIMIT_ATTEMPTS, BudgetExhausted, Pacer, RunStopping, resend_while_rate_limited
 from harness.ws import WsClient
 from tests.stubs import StubWsServer
 
@@ -112,3 +112,30 @@ def test_ws_too_many_requests_is_retried_with_backoff_and_paced(monkeypatch):
         assert client.call("private/buy", {"amount": 10}) == {"order": {"order_id": "o-1"}}
     assert seen == ["private/buy"] * 3
     assert pacer.sent == 3, "each attempt is paced and counted"
+
+
+def test_resend_while_rate_limited_sends_again_until_accepted_and_backs_off_each_time(monkeypatch):
+    backoffs = []
+    monkeypatch.setattr(Pacer, "backoff", staticmethod(backoffs.append))
+    answers = iter(["refused", "refused", "ok", "never sent"])
+    sent = []
+
+    def send():
+        sent.append(next(answers))
+        return sent[-1]
+
+    assert resend_while_rate_limited(send, lambda answer: answer == "refused") == "ok"
+    assert sent == ["refused", "refused", "ok"] and backoffs == [0, 1]
+
+
+def test_resend_while_rate_limited_gives_up_after_four_sends_with_the_last_refusal(monkeypatch):
+    backoffs = []
+    monkeypatch.setattr(Pacer, "backoff", staticmethod(backoffs.append))
+    sent = []
+
+    def send():
+        sent.append(len(sent))
+        return ("refused", len(sent))
+
+    assert resend_while_rate_limited(send, lambda answer: answer[0] == "refused") == ("refused", RATE_LIMIT_ATTEMPTS)
+    assert len(sent) == RATE_LIMIT_ATTEMPTS == 4 and backoffs == [0, 1, 2], "no backoff after the last send"

@@ -7,7 +7,7 @@ import time
 from harness.checks import STRICT, CheckFailure, Fail, check
 from harness.doc import COMMON_CODES
 from harness.errors import GatewayUnreachable
-from harness.pacing import Pacer
+from harness.pacing import resend_while_rate_limited
 from harness.ws import WsClient
 
 JSONRPC_CODES = {"parse_error": -32700, "invalid_request": -32600, "method_not_found": -32601,
@@ -121,9 +121,6 @@ def is_answer_reply(reply: dict, sent_id: object) -> object | None:
 
 
 # ---------------------------------------------------------------------------------------------- raw frames
-RATE_LIMIT_ATTEMPTS = 4
-
-
 def raw_reply(ws: WsClient, frame: str | list[str], timeout: float = 5.0) -> dict:
     """Send one frame exactly as given (a list = one message in WebSocket fragments); return the reply.
 
@@ -131,17 +128,16 @@ def raw_reply(ws: WsClient, frame: str | list[str], timeout: float = 5.0) -> dic
     gateway may refuse any request for its rate (too_many_requests, I-303): the frame was not executed, so it is
     sent again after a backoff, as the clients do for every other request.
     """
-    for attempt in range(RATE_LIMIT_ATTEMPTS):
+    def send() -> dict:
         while not ws.unmatched.empty():
             ws.unmatched.get_nowait()
         if isinstance(frame, list):
             ws.send_fragmented(frame)
         else:
             ws.send_raw(frame)
-        reply = next_unmatched(ws, timeout, f"the frame {str(frame)[:200]!r}")
-        if not is_rate_limited(reply) or attempt == RATE_LIMIT_ATTEMPTS - 1:
-            break
-        Pacer.backoff(attempt)
+        return next_unmatched(ws, timeout, f"the frame {str(frame)[:200]!r}")
+
+    reply = resend_while_rate_limited(send, is_rate_limited)
     assert "unparseable_frame" not in reply and "unexpected_frame" not in reply, (
         f"received a frame that is not a JSON object: {reply}; documented a JSON-RPC reply object")
     return reply
@@ -170,13 +166,9 @@ def connection_still_serves(ws: WsClient) -> None:
     """After a refused frame the connection stays open and answers the next request. A shared gateway may refuse it
     for its rate (too_many_requests, I-303: the raw frames before it are not paced by the client): it is sent again
     after a backoff, as every other request is, and must then get its result."""
-    for attempt in range(RATE_LIMIT_ATTEMPTS):
-        try:
-            reply = ws.request("public/test", {}, timeout=5)
-        except GatewayUnreachable as exc:
-            raise Fail(f"no answer after a refused frame ({exc})", "the connection answers the next request") from None
-        if not is_rate_limited(reply) or attempt == RATE_LIMIT_ATTEMPTS - 1:
-            break
-        Pacer.backoff(attempt)
+    try:
+        reply = resend_while_rate_limited(lambda: ws.request("public/test", {}, timeout=5), is_rate_limited)
+    except GatewayUnreachable as exc:
+        raise Fail(f"no answer after a refused frame ({exc})", "the connection answers the next request") from None
     if "result" not in reply:
         raise Fail(f"public/test after a refused frame: {reply}", "a result")

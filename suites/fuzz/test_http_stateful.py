@@ -11,7 +11,7 @@ import schemathesis
 
 from harness.errors import refused_for_rate
 from harness.masking import mask_text
-from harness.pacing import Pacer
+from harness.pacing import resend_while_rate_limited
 from harness.replay_once import ReplayOnceDatabase
 from harness.sweep import cancel_tracked_orders
 from suites.fuzz import pulse_checks
@@ -186,20 +186,16 @@ def test_documented_order_flow_follows_links(pulse_env, tokens, rest, pacer, mar
     assert left == [], f"open orders after the cleanup: received {len(left)}; documented none (cancel/cancel_all)"
 
 
-RATE_LIMIT_ATTEMPTS = 4
-
-
 def send_checked(case, pacer):
     """Send one step and run every check on its answer. A shared gateway may refuse the step for its rate
     (too_many_requests, I-303: not executed): it is sent again after a backoff, as every other request is; the
     flow reads the next step's order id from the answer, which a refusal does not carry."""
-    for attempt in range(RATE_LIMIT_ATTEMPTS):
+    def send():
         pacer.wait()
-        response = case.call()
-        if not refused_for_rate(response.status_code, pulse_checks.json_body(response)) \
-                or attempt == RATE_LIMIT_ATTEMPTS - 1:
-            break
-        Pacer.backoff(attempt)
+        return case.call()
+
+    response = resend_while_rate_limited(
+        send, lambda answer: refused_for_rate(answer.status_code, pulse_checks.json_body(answer)))
     case.validate_response(response, additional_checks=list(pulse_checks.PULSE_CHECKS))
     return response
 

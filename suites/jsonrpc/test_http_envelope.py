@@ -9,7 +9,7 @@ import pytest
 from harness.doc import COMMON_CODES
 from harness.errors import refused_for_rate
 from harness.methods import ENVELOPE_METHODS
-from harness.pacing import Pacer
+from harness.pacing import Pacer, resend_while_rate_limited
 from harness.placement import far_prices
 from harness.rest import http_client
 
@@ -18,9 +18,6 @@ pytestmark = [pytest.mark.check("negative"), pytest.mark.jsonrpc, pytest.mark.do
 # Envelope members that are not the integer id / "2.0" version I-02 requires.
 WRONG_VERSIONS = ["1.0", "2", 2.0, None, ""]
 NON_INTEGER_IDS = ["1", 1.5, True, [1], {"id": 1}]
-
-
-RATE_LIMIT_ATTEMPTS = 4
 
 
 class PacedHttp:
@@ -32,13 +29,11 @@ class PacedHttp:
         self.client, self.pacer = client, pacer
 
     def post(self, path: str, **kwargs) -> httpx.Response:
-        for attempt in range(RATE_LIMIT_ATTEMPTS):
+        def send() -> httpx.Response:
             self.pacer.wait()
-            response = self.client.post(path, **kwargs)
-            if not rate_limited(response) or attempt == RATE_LIMIT_ATTEMPTS - 1:
-                return response
-            Pacer.backoff(attempt)
-        raise AssertionError("unreachable")
+            return self.client.post(path, **kwargs)
+
+        return resend_while_rate_limited(send, rate_limited)
 
 
 def rate_limited(response: httpx.Response) -> bool:
