@@ -175,6 +175,8 @@ def test_quick_ws_latency_prints_the_table_and_writes_json(tmp_path, capsys):
     rows = {row["metric"]: row for row in json.loads(output.read_text())["rows"]}
     assert rows["gateway round trip p50"]["value"] > 0 and rows["echo server round trip p50"]["value"] > 0
     assert rows["gateway / echo at p50"]["status"] in ("met", "MISSED")
+    before, after = (rows[f"reference loop {when} the benchmarks"]["value"] for when in ("before", "after"))
+    assert before > 0 and after > 0, "the machine's speed is recorded beside every table"
 
 
 def test_the_in_process_engine_benchmark_still_reaches_the_engine():

@@ -8,6 +8,7 @@ Every comparison is a ratio measured within one run, so the figures hold on a sh
 """
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -35,8 +36,38 @@ def progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
+REFERENCE_LOOP = 3_000_000
+
+
+def reference_loop_seconds(runs: int = 3) -> float:
+    """The machine's own speed: the median time of a fixed pure-Python loop in this process.
+
+    The suite's wall times are CPU-bound Python, and this VM's speed moves: a pure-Python loop of 10^7 additions
+    took 0.84 to 1.56 s within one hour on 2026-12-02, and a whole -n 2 run took 14.6 s one day, 33 s the next
+    (its CPU 24.8 s, 59.7 s). Measured before and
+    after the benchmarks, it tells a reader whether two tables' seconds are comparable (ratios within one run
+    are, whatever the machine)."""
+    samples = []
+    for _ in range(runs):
+        started, total = time.perf_counter(), 0
+        for number in range(REFERENCE_LOOP):
+            total += number
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def machine_rows(before: float, after: float):
+    from tools.bench.table import Row
+    note = "median of 3 runs of a fixed pure-Python loop; compare tables' seconds only at similar figures"
+    return [Row("machine", "reference loop before the benchmarks", before, "s", note=note),
+            Row("machine", "reference loop after the benchmarks", after, "s", note="apart by more than ~10 %: the "
+                "machine's speed moved during the run")]
+
+
 def run_benchmarks(names: list[str], quick: bool, repeat: int) -> BenchRun:
     run = BenchRun()
+    before = reference_loop_seconds()
+    progress(f"machine: reference loop {before:.3f} s")
     for name in names:
         started = time.perf_counter()
         options = {"repeat": repeat} if name in ("suite", "fuzz") else {}
@@ -49,6 +80,10 @@ def run_benchmarks(names: list[str], quick: bool, repeat: int) -> BenchRun:
         details["benchmark_seconds"] = time.perf_counter() - started
         run.add(rows, name, details)
         progress(f"{name}: done in {details['benchmark_seconds']:.1f} s")
+    after = reference_loop_seconds()
+    progress(f"machine: reference loop {after:.3f} s")
+    run.add(machine_rows(before, after), "machine", {"reference_loop_seconds": {"before": before, "after": after},
+                                                     "reference_loop_iterations": REFERENCE_LOOP})
     return run
 
 
