@@ -157,8 +157,10 @@ def test_strict_failures_fail_every_policy(run, pytester):
         "test_suite.py::test_strict": "strict", "test_suite.py::test_plain_assert[plain]": "strict"}
     assert verdict["grades"] == {"strict": 2, "non-strict": 2, "informational": 1, "flaky": 0}
     assert verdict["policy"] == {"fail_on": ["strict"]}
+    assert verdict["non_strict_by_reading"] == {"I-400": 1, "I-401": 1}
     result.stdout.fnmatch_lines(["*policy: fail on strict; informational and flaky never fail*",
                                  "*failures by grade: strict 2, non-strict 2, informational 1, flaky 0*",
+                                 "*non-strict failures by the reading they rest on*: I-400 1, I-401 1",
                                  "*XFAIL*test_non_strict*non-strict: I-400*", "*XFAIL*test_informational*informational*",
                                  "*XFAIL*test_plain_assert?ours?*non-strict: I-401*"])
 
