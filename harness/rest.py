@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from harness import invariants
-from harness.errors import GatewayUnreachable, PulseCallError, refused_for_rate
+from harness.errors import TOO_MANY_REQUESTS_STATUS, GatewayUnreachable, PulseCallError
 from harness.masking import register_received, register_sent
 from harness.methods import ENVELOPE_METHODS, WS_ONLY_METHODS
 from harness.pacing import Pacer, request_timeout, resend_while_rate_limited
@@ -148,7 +148,11 @@ class RestClient:
                 raise GatewayUnreachable(
                     f"{method}: HTTP {response.status_code} with a body that is not JSON: {response.text[:200]!r}") from None
 
-        response, body = resend_while_rate_limited(send, lambda answer: refused_for_rate(answer[0].status_code, answer[1]))
+        def refused(answer: tuple[httpx.Response, object]) -> bool:  # any error status with status 7, as before
+            response, body = answer
+            return response.status_code != 200 and isinstance(body, dict) and body.get("status") == TOO_MANY_REQUESTS_STATUS
+
+        response, body = resend_while_rate_limited(send, refused)
         if response.status_code == 200:
             invariants.check_result(method, params or {}, body, self.invariants)
             return body
