@@ -1,6 +1,10 @@
 """Order-state checks for cancel-on-disconnect and logout: which orders survive a connection's end."""
 
 import time
+from concurrent.futures import Future
+
+from harness.checks.envelope import is_rate_limited
+from harness.pacing import resend_while_rate_limited
 
 SETTLE_S = 3.0
 QUIET_S = 0.2  # time a wrongful cancel-on-disconnect gets to show
@@ -29,6 +33,26 @@ def still_open(api, order_id: str, what: str) -> None:
 
 def closed_by_gateway(ws, what: str, timeout: float = SETTLE_S) -> None:
     assert ws.wait_closed(timeout), f"{what}: the connection is still open after {timeout}s; documented closed"
+
+
+def logout(ws, params: dict, timeout: float = SETTLE_S) -> Future:
+    """private/logout, sent without waiting for a reply (I-13 reads none), then the gateway's close awaited.
+
+    A shared gateway may refuse it for its rate instead (10028, I-303: not executed, so the connection stays
+    open): it is sent again after a backoff. Returns the last send's future, for a caller that judges a reply."""
+    def send() -> Future:
+        future = ws.submit("private/logout", params)
+        deadline = time.monotonic() + timeout
+        while not (ws.closed or future.done()) and time.monotonic() < deadline:
+            ws.wait_closed(0.02)
+        return future
+
+    def refused(future: Future) -> bool:
+        return not ws.closed and future.done() and future.exception() is None and is_rate_limited(future.result())
+
+    future = resend_while_rate_limited(send, refused)
+    closed_by_gateway(ws, "after private/logout", timeout)
+    return future
 
 
 def survives_disconnect(api, order_id: str, what: str) -> None:

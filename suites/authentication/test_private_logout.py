@@ -3,7 +3,7 @@ Disconnect) is enabled orders are not cancelled")."""
 
 import pytest
 
-from harness.checks.cod import closed_by_gateway, survives_disconnect
+from harness.checks.cod import logout, survives_disconnect
 from harness.errors import PulseCallError
 from harness.placement import far_limit, far_prices
 
@@ -20,8 +20,7 @@ def logged_in(ws_client, pulse_env) -> tuple:
 def test_logout_closes_the_connection_without_a_reply(ws_client, pulse_env):
     """Doc: "Gracefully close websocket connection"; I-13: no response is sent; the socket is closed."""
     ws, _ = logged_in(ws_client, pulse_env)
-    future = ws.submit("private/logout", {"invalidate_token": True})
-    closed_by_gateway(ws, "after private/logout")
+    future = logout(ws, {"invalidate_token": True})
     assert not (future.done() and not future.exception()), (
         f"private/logout: received a reply {future.result()}; I-13 reads no response")
 
@@ -30,8 +29,7 @@ def test_logout_closes_the_connection_without_a_reply(ws_client, pulse_env):
 def test_logout_invalidates_the_token(ws_client, rest, pulse_env):
     """Doc: "invalidate_token ... Invalidate token"; I-13: the session's access and refresh tokens are revoked."""
     ws, token = logged_in(ws_client, pulse_env)
-    ws.submit("private/logout", {"invalidate_token": True})
-    closed_by_gateway(ws, "after private/logout")
+    logout(ws, {"invalidate_token": True})
     with pytest.raises(PulseCallError) as refused:
         rest.call("private/get_positions", {}, token=token["access_token"])
     assert refused.value.status == 2, f"status: received {refused.value.status}; I-04 reads 2 unauthorized"
@@ -43,8 +41,7 @@ def test_logout_invalidates_the_token(ws_client, rest, pulse_env):
 def test_logout_without_invalidate_keeps_the_token(ws_client, rest, pulse_env):
     """Doc: invalidate_token "Invalidate token" - false leaves the token usable."""
     ws, token = logged_in(ws_client, pulse_env)
-    ws.submit("private/logout", {"invalidate_token": False})
-    closed_by_gateway(ws, "after private/logout")
+    logout(ws, {"invalidate_token": False})
     assert isinstance(rest.call("private/get_positions", {}, token=token["access_token"]), list)
 
 
@@ -55,6 +52,5 @@ def test_logout_does_not_fire_cancel_on_disconnect(pulse, pulse_env):
     buy, _ = far_prices(http.call, pulse_env)
     ws_api.call("private/enable_cancel_on_disconnect")
     order = far_limit(ws_api, pulse_env, "buy", buy)
-    ws_api.ws.submit("private/logout", {"invalidate_token": False})
-    closed_by_gateway(ws_api.ws, "after private/logout")
+    logout(ws_api.ws, {"invalidate_token": False})
     survives_disconnect(http, order["order_id"], "order of a connection that logged out with COD enabled")

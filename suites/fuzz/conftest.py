@@ -15,6 +15,8 @@ import requests
 import schemathesis
 
 from harness.env import load_environments
+from harness.errors import refused_for_rate
+from harness.pacing import resend_while_rate_limited
 from harness.replay_once import ReplayOnceDatabase
 from harness.report import doc_section_of
 from harness.schema import openapi
@@ -359,9 +361,16 @@ def send_case(pacer, market, http_session, tracker, restore_account_settings, to
         if case.meta is not None and case.meta.generation.mode.is_positive:
             shape_positive_case(case, market)
         restore_account_settings.before(pulse_checks.method_of(case))
-        pacer.wait()  # the environment's rate and request budget apply to fuzzing too
-        auth.renew(case)  # after the pacer's wait: the token the case carries is current when it is sent
-        response = case.call(session=http_session)
+
+        def call():
+            pacer.wait()  # the environment's rate and request budget apply to fuzzing too
+            auth.renew(case)  # after the pacer's wait: the token the case carries is current when it is sent
+            return case.call(session=http_session)
+
+        # a shared gateway may refuse any request for its rate (I-303: not executed): sent again after a backoff, so
+        # the checks judge the gateway's answer to the case (schemathesis' own read a refusal as that answer)
+        response = resend_while_rate_limited(
+            call, lambda answer: refused_for_rate(answer.status_code, pulse_checks.json_body(answer)))
         if response.status_code == 200:
             record_orders(tracker, pulse_checks.json_body(response))
         case.validate_response(response, additional_checks=list(checks))

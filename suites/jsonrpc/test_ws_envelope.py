@@ -7,11 +7,13 @@ from harness.checks.envelope import (
     error_object_is_documented,
     exactly_one_of_result_and_error,
     id_is_echoed,
+    is_rate_limited,
     is_result_reply,
     jsonrpc_is_2_0,
     raw_reply,
     request_text,
 )
+from harness.pacing import resend_while_rate_limited
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.jsonrpc, pytest.mark.doc("Websocket Endpoints", "JSON-RPC 2.0 envelope")]
 
@@ -57,7 +59,7 @@ def test_reply_to_a_successful_call_has_no_error_member(ws_client):
     """JSON-RPC 2.0: "result ... MUST NOT exist if there was an error ... error ... MUST NOT exist if there was
     no error"."""
     ws = ws_client()
-    reply = ws.request("public/test", {})
+    reply = resend_while_rate_limited(lambda: ws.request("public/test", {}), is_rate_limited)  # I-303
     jsonrpc_is_2_0(reply)
     exactly_one_of_result_and_error(reply)
     assert "result" in reply, f"public/test: received {reply}; documented a result"
