@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 def print_catalogue(catalogue: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps([{"name": e.name, "area": e.area, "description": e.description, "markers": e.markers}
+                          | ({"contradicts": list(e.contradicts)} if getattr(e, "contradicts", ()) else {})
                           for e in catalogue.values()], indent=1))
         return
     for entry in catalogue.values():

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,73 @@ def test_selection_of_faults_and_deviations(monkeypatch, argv, kinds):
 def test_deviation_catalogue_is_listed_for_the_campaign():
     catalogue = mutation.load_catalogue(kind=mutation.DEVIATION)
     assert len(catalogue) >= 15 and all(d.kind == "deviation" and d.markers for d in catalogue)
+
+
+def reporting_runner(reports: dict[str, str], *later: dict[str, str]):
+    """Plays a green pytest run whose gate reported ``reports`` (case -> xfail message) instead of failing them;
+    ``later``: what the following runs (the reruns) report."""
+    runs = iter([reports, *later])
+    commands = []
+
+    def run(command: list[str], timeout: float):
+        commands.append(command)
+        reports = next(runs, {})
+        junit = Path(next(arg.split("=", 1)[1] for arg in command if arg.startswith("--junitxml=")))
+        cases = "".join(f'<testcase classname="{case.split("::")[0].removesuffix(".py").replace("/", ".")}" '
+                        f'name="{case.split("::")[1]}">'
+                        f'<skipped type="pytest.xfail" message="{message}"/></testcase>'
+                        for case, message in reports.items())
+        junit.write_text(f"<testsuites><testsuite>{cases}</testsuite></testsuites>")
+        return 0, "17 passed, 2 xfailed in 1.0s", False
+    run.commands = commands
+    return run
+
+
+CHANNELS = Fault("change_only", "subscriptions", "publishes on change only", "subscriptions", mutation.DEVIATION,
+                 contradicts=("I-45",))
+
+
+def test_a_deviation_run_stays_green_when_each_report_rests_on_a_reading_it_departs_from():
+    runner = reporting_runner({"suites/subscription/test_quote.py::test_on_subscribe": "non-strict: I-18, I-45",
+                               "suites/x/test_y.py::test_z[ws]": "non-strict: I-45",
+                               "suites/x/test_y.py::test_known": "known failure: tracked (T-1)"})
+    outcome = mutation.run_fault(CHANNELS, timeout=5, runner=runner)
+    assert outcome.status == mutation.GREEN and outcome.first_failure is None
+    assert outcome.detail.startswith("2 non-strict report(s), each resting on a reading it departs from (I-45)")
+
+
+@pytest.mark.parametrize("deviation", [CHANNELS, Fault("rate_limited", "transport", "refuses some", "jsonrpc",
+                                                      mutation.DEVIATION)])
+def test_a_report_resting_on_another_reading_turns_the_deviation_run_red(deviation):
+    """The rate_limited false reports of 2026-12-02 (a fuzz case judged on a too_many_requests refusal) were
+    non-strict, so the deviation gate (fail on strict) passed them: now they are false alarms."""
+    reports = {"suites/subscription/test_quote.py::test_on_subscribe": "non-strict: I-45",
+               "suites/fuzz/test_http_fuzz.py::test_negative_wallet[POST /private/x]": "non-strict: I-03, I-180"}
+    runner = reporting_runner(reports, reports)
+    outcome = mutation.run_fault(deviation, timeout=5, runner=runner)
+    assert outcome.status == mutation.RED
+    rerun = runner.commands[1]
+    assert "suites/fuzz/test_http_fuzz.py::test_negative_wallet" in rerun and rerun[rerun.index("--deviation") + 1] \
+        == deviation.name, "the rerun runs the reported tests (whole, a subtest's test) under the same deviation"
+    if deviation is CHANNELS:
+        assert outcome.first_failure == "suites/fuzz/test_http_fuzz.py::test_negative_wallet[POST /private/x]"
+        assert "1 non-strict report(s) resting on readings change_only does not depart from (I-45)" in outcome.detail
+        assert "[I-03, I-180]" in outcome.detail
+    else:
+        assert outcome.detail.startswith("2 non-strict report(s)") and "none declared" in outcome.detail
+
+
+def test_a_deviations_readings_come_with_the_catalogue():
+    catalogue = {d.name: d for d in mutation.load_catalogue(kind=mutation.DEVIATION)}
+    assert all(isinstance(d.contradicts, tuple) for d in catalogue.values())
+    assert all(mutation.READING.fullmatch(reading) for d in catalogue.values() for reading in d.contradicts)
+
+
+def test_a_report_that_does_not_come_back_on_a_rerun_is_flaky_not_red():
+    runner = reporting_runner({"suites/x/test_y.py::test_z[ws]": "non-strict: I-03",
+                               "suites/x/test_y.py::test_q": "non-strict: I-45"}, {})
+    outcome = mutation.run_fault(CHANNELS, timeout=5, runner=runner)
+    assert outcome.status == mutation.GREEN and len(runner.commands) == 2
+    assert outcome.detail == ("1 non-strict report(s), each resting on a reading it departs from (I-45); flaky: 1 "
+                              "non-strict report(s) that did not come back on a rerun, first "
+                              "suites/x/test_y.py::test_z[ws] [I-03]")

@@ -56,6 +56,7 @@ DEVIATION_MIN_TIMEOUT = 420
 GREEN, RED = "green", "red"  # a deviation run: the suite stayed green, or went red (a false alarm)
 FAULT, DEVIATION = "fault", "deviation"
 PYTEST_FAILED, PYTEST_PASSED, PYTEST_NO_TESTS = 1, 0, 5
+READING = re.compile(r"\bI-\d+\b")  # a reading's id in spec/INTERPRETATIONS.md
 SUMMARY_LINE = re.compile(r"^(FAILED|ERROR) (?P<nodeid>\S+?)(?: - .*)?$")
 DEVIATION_GATE = ROOT / "spec" / "known_failures" / "deviations.toml"
 TIMINGS = ROOT / "ci" / "mutation-seconds.json"
@@ -103,6 +104,7 @@ class Fault:
     description: str
     markers: str
     kind: str = FAULT  # fault (must turn the suite red) | deviation (must leave it green)
+    contradicts: tuple[str, ...] = ()  # a deviation: the readings it departs from by design (reference_gateway)
 
 
 @dataclass
@@ -124,7 +126,8 @@ def load_catalogue(python: str = sys.executable, kind: str = FAULT) -> list[Faul
     process itself would load)."""
     listed = subprocess.run([python, "-m", "reference_gateway", f"--list-{kind}s", "--json"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60, check=True)
-    return [Fault(**entry, kind=kind) for entry in json.loads(listed.stdout)]
+    return [Fault(**{**entry, "contradicts": tuple(entry.get("contradicts", ()))}, kind=kind)
+            for entry in json.loads(listed.stdout)]
 
 
 # ---------------------------------------------------------------------------------------------- one run
@@ -160,22 +163,32 @@ def first_failure(output: str, junit: Path | None = None) -> str | None:
         return None
     for case in tree.iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
-            module, _, klass = case.get("classname", "").partition(".Test")
-            path = module.replace(".", "/") + ".py"
-            return f"{path}::{'Test' + klass + '::' if klass else ''}{case.get('name')}"
+            return node_id(case)
     return None
+
+
+def node_id(case: ET.Element) -> str:
+    """A JUnit testcase's pytest node id (``suites/x/test_y.py::test_z[p]``, a class kept as ``::TestC::``)."""
+    module, _, klass = case.get("classname", "").partition(".Test")
+    path = module.replace(".", "/") + ".py"
+    return f"{path}::{'Test' + klass + '::' if klass else ''}{case.get('name')}"
 
 
 def non_strict_failures(junit: Path) -> list[str]:
     """Cases whose failure the run's gate reported instead of failing (an xfail "non-strict: I-NNN", e.g. a
     check resting on a reading, which the remote policy does not fail on)."""
+    return list(non_strict_readings(junit))
+
+
+def non_strict_readings(junit: Path) -> dict[str, list[str]]:
+    """Each non-strict report of the run (``non_strict_failures``) with the readings it rests on."""
     try:
         tree = ET.parse(junit)
     except (OSError, ET.ParseError):
-        return []
-    return [f"{case.get('classname')}::{case.get('name')}" for case in tree.iter("testcase")
+        return {}
+    return {node_id(case): READING.findall(skipped.get("message", "")) for case in tree.iter("testcase")
             if (skipped := case.find("skipped")) is not None and skipped.get("type") == "pytest.xfail"
-            and skipped.get("message", "").startswith("non-strict")]
+            and skipped.get("message", "").startswith("non-strict")}
 
 
 def classify(returncode: int | None, timed_out: bool) -> str:
@@ -228,21 +241,59 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
         status = classify(returncode, timed_out)
         failing = first_failure(output, junit) if status in (KILLED, TIMEOUT) else None
         reported = non_strict_failures(junit) if target.remote else []
+        readings = non_strict_readings(junit) if fault.kind == DEVIATION and not target.remote else {}
     if fault.kind == DEVIATION:
         status = {KILLED: RED, SURVIVED: GREEN}.get(status, status)
     detail = ""
+    undeclared = undeclared_reports(fault, readings)
+    flaky = {}
+    if status == GREEN and undeclared:  # run again: a report that does not come back is flaky, not a false alarm
+        again = rerun_reports(fault, undeclared, runner, timeout)
+        flaky = {case: rests_on for case, rests_on in undeclared.items() if case not in again}
+        undeclared = again
+    if status == GREEN and undeclared:  # a reported (non-strict) failure that this latitude does not explain
+        case, rests_on = next(iter(undeclared.items()))
+        return Outcome(fault.name, fault.area, fault.markers, RED, case, seconds,
+                       f"{len(undeclared)} non-strict report(s) resting on readings {fault.name} does not depart "
+                       f"from ({', '.join(fault.contradicts) or 'none declared'}): first {case} "
+                       f"[{', '.join(rests_on) or 'no reading'}]", fault.kind, sorted(readings))
     if status == ERROR and returncode == PYTEST_NO_TESTS:
         detail = f"no test selected by -m {fault.markers!r} (pytest exit status 5)"
     elif status == ERROR:
         detail = f"pytest exit status {returncode}: " + " | ".join(output.strip().splitlines()[-3:])
     elif status == TIMEOUT:
         detail = f"no verdict within {timeout:.0f}s"
+    elif readings:  # a green deviation run's reports: explained by a reading the deviation departs from, or flaky
+        declared = len(readings) - len(flaky)
+        detail = "; ".join(part for part in (
+            declared and f"{declared} non-strict report(s), each resting on a reading it departs from "
+                         f"({', '.join(fault.contradicts)})",
+            flaky and f"flaky: {len(flaky)} non-strict report(s) that did not come back on a rerun, first "
+                      f"{next(iter(flaky))} [{', '.join(next(iter(flaky.values())))}]") if part)
     elif target.remote and status in (SURVIVED, GREEN):  # what ran remotely, e.g. "3 passed, 12 skipped"
         detail = final_counts(output)
         if reported:
             detail += f"; {len(reported)} failure(s) reported, not failing (non-strict), first {reported[0]}"
     return Outcome(fault.name, fault.area, fault.markers, status, failing, seconds, detail, fault.kind,
                    reported if target.remote else None)
+
+
+def undeclared_reports(deviation: Fault, readings: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The non-strict reports of a deviation run that rest on no reading the deviation departs from by design."""
+    declared = set(deviation.contradicts)
+    return {case: rests_on for case, rests_on in readings.items() if not declared & set(rests_on)}
+
+
+def rerun_reports(deviation: Fault, undeclared: dict[str, list[str]], runner: Runner,
+                  timeout: float) -> dict[str, list[str]]:
+    """Those of ``undeclared`` that come back when their tests run once more under the same deviation (a
+    schemathesis operation's subtest, ``test_x[POST /path]``, reruns with its whole test)."""
+    tests = sorted({case.split("[", 1)[0] for case in undeclared})  # every parametrization: a superset
+    with tempfile.TemporaryDirectory(prefix="pulse-mutation-rerun-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        runner(pytest_command(None, [], junit, tests, deviations=[deviation.name]), timeout)
+        again = undeclared_reports(deviation, non_strict_readings(junit))
+    return {case: rests_on for case, rests_on in again.items() if case in undeclared}
 
 
 def final_counts(output: str) -> str:
