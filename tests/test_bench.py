@@ -230,3 +230,18 @@ def test_remote_benchmark_reads_the_run_and_its_request_ledger(tmp_path, monkeyp
     assert values["-m trading: run / skipped / deselected"] == 400
     assert values["-m trading: orders the final sweep found open"] == 0.0
     assert {row.status for row in rows if row.target} == {"met"}
+
+
+def test_busy_cores_is_what_other_processes_used_between_two_samples(tmp_path, monkeypatch):
+    """The note "machine busy" rests on this, not on the 1-minute load average (which still carries the benchmark's
+    own previous run for minutes)."""
+    bench_suite = importlib.import_module("tools.bench.suite")  # tools.bench.suite the function shadows it
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\n")
+
+    def mostly_busy(seconds):  # 200 jiffies pass, 50 of them idle
+        stat.write_text("cpu  175 0 175 850 0 0 0 0 0 0\ncpu0 85 0 85 425 0 0 0 0 0 0\n")
+
+    monkeypatch.setattr(bench_suite.time, "sleep", mostly_busy)
+    assert bench_suite.busy_cores(0.5, stat) == 0.75 * bench_suite.CORES
+    assert bench_suite.busy_cores(0.5, tmp_path / "missing") is None

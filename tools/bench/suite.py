@@ -17,7 +17,8 @@ DEFAULT_RUN = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 WALL_TIME_TARGET = Target("<=", 15.0)  # seconds, full run on 2 cores with -n 2 (issue #18)
 SPEEDUP_TARGET = Target(">=", 1.7)
 CORES = os.cpu_count() or 1
-RUN_FIELDS = ("seconds", "cpu_seconds", "load_average_1m", "exit_code", "outcome", "summary")
+RUN_FIELDS = ("seconds", "cpu_seconds", "load_average_1m", "busy_cores_before", "exit_code", "outcome", "summary")
+OTHER_WORK_CORES = 0.5  # cores busy with other processes just before a run, above which wall times are suspect
 SLOWEST = re.compile(r"^(\d+(?:\.\d+)?)s (?:call|setup|teardown)\s+(\S+)", re.MULTILINE)
 SUMMARY = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 
@@ -28,6 +29,25 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def busy_cores(window: float = 0.5, stat: Path = Path("/proc/stat")) -> float | None:
+    """How many cores other processes kept busy during ``window`` seconds, measured while none of ours runs.
+
+    The 1-minute load average cannot tell: it still carries the benchmark's own previous run for minutes (a -n 2
+    run leaves ~2 behind), so it called an idle machine loaded. None where /proc/stat is missing."""
+    def sample() -> tuple[int, int]:
+        fields = [int(value) for value in stat.read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)  # all, idle + iowait
+
+    try:
+        total_before, idle_before = sample()
+        time.sleep(window)
+        total, idle = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    elapsed = total - total_before
+    return 0.0 if elapsed <= 0 else round((1 - (idle - idle_before) / elapsed) * CORES, 2)
+
+
 def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 900.0) -> dict:
     """Run a command to completion: wall and CPU seconds, exit code, the pytest outcome counts of its last line.
 
@@ -35,6 +55,7 @@ def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 900.0) -> d
     wall time on a shared machine does not.
     """
     load = os.getloadavg()[0]
+    busy = busy_cores()
     cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
@@ -42,7 +63,7 @@ def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 900.0) -> d
     cpu_seconds = children_cpu_seconds() - cpu_before
     last_lines = [line for line in completed.stdout.splitlines() if line.strip()][-1:]
     counts = {kind: int(n) for n, kind in SUMMARY.findall(last_lines[0])} if last_lines else {}
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "load_average_1m": load,
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "load_average_1m": load, "busy_cores_before": busy,
             "exit_code": completed.returncode, "outcome": counts,
             "summary": last_lines[0] if last_lines else "", "stdout": completed.stdout, "stderr": completed.stderr}
 
@@ -71,7 +92,8 @@ def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
         for name, command in variants.items():
             run = timed_run(command)
             progress(f"suite: {name} run {attempt + 1}: {run['seconds']:.1f} s wall, {run['cpu_seconds']:.1f} s CPU, "
-                     f"load {run['load_average_1m']:.1f} ({run['summary'] or 'no summary'})")
+                     f"load {run['load_average_1m']:.1f}, other work {run['busy_cores_before']} cores "
+                     f"({run['summary'] or 'no summary'})")
             runs[name].append({key: run[key] for key in RUN_FIELDS})
             if name == "plain":
                 runs[name][-1]["slowest"] = slowest_test(run["stdout"])
@@ -79,10 +101,10 @@ def suite(quick: bool, progress, repeat: int = 3) -> tuple[list[Row], dict]:
     cpu = {name: median([r["cpu_seconds"] for r in results]) for name, results in runs.items()}
     outcome = runs["plain"][-1]["outcome"]
     note = "" if all(r["exit_code"] == 0 for rs in runs.values() for r in rs) else "some runs had failing tests"
-    load = max(r["load_average_1m"] for rs in runs.values() for r in rs)
-    if load > CORES:  # other processes had the cores: the wall times are not this suite's
-        note = "; ".join(filter(None, (note, f"machine loaded (1-min load average up to {load:.1f} on {CORES} cores): "
-                                             "wall times inflated, CPU rows hold")))
+    busy = max((r["busy_cores_before"] or 0.0) for rs in runs.values() for r in rs)
+    if busy > OTHER_WORK_CORES:  # other processes had the cores: the wall times are not this suite's
+        note = "; ".join(filter(None, (note, f"machine busy (other processes used up to {busy:.1f} of {CORES} cores "
+                                             "just before a run): wall times inflated, CPU rows hold")))
     slowest = runs["plain"][-1].get("slowest")
     tests = sum(n for kind, n in outcome.items() if kind in ("passed", "failed", "xfailed", "xpassed"))
     rows = [
