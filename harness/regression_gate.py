@@ -11,6 +11,7 @@ A ``[policy]`` table says which grades (harness.checks.grade) fail the gate on t
 
     [policy]
     fail_on = ["strict"]              # or ["strict", "non-strict"]; informational and flaky never fail
+    reported_readings = ["I-45"]      # optional: only a non-strict failure resting on one of these is reported
 
 A failure whose grade is not in ``fail_on`` is reported, not failing: its report becomes an xfail with the reason
 "<grade>: <register ids>", so pytest's exit status stays the gate's verdict. An entry with ``flaky = true`` is a
@@ -23,6 +24,7 @@ run, written to ``reports/<env>/gate.json`` and attached to the Allure report.
 """
 
 import json
+import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
@@ -48,6 +50,7 @@ from harness.outcomes import (
 REQUIRED_FIELDS = ("case", "reason", "ticket")
 GATING_GRADES = (checks.STRICT, checks.NON_STRICT)  # informational never fails; flaky never fails alone
 DEFAULT_FAIL_ON = GATING_GRADES  # an environment without a [policy] table is judged as strictly as possible
+READING = re.compile(r"I-\d+")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,18 @@ def load_policy(path: Path) -> tuple[str, ...]:
         raise pytest.UsageError(f"{path}: [policy] fail_on = {fail_on!r}; documented: \"strict\" and optionally "
                                 "\"non-strict\" (informational and flaky never fail the gate)")
     return tuple(fail_on)
+
+
+def load_reported_readings(path: Path) -> tuple[str, ...] | None:
+    """``[policy] reported_readings``: where given, a non-strict failure is reported (not failing) only when it rests
+    on one of these readings, the ones the environment is known to depart from; None: any reading."""
+    readings = load_toml(path).get("policy", {}).get("reported_readings")
+    if readings is None:
+        return None
+    if not isinstance(readings, list) or not all(isinstance(r, str) and READING.fullmatch(r) for r in readings):
+        raise pytest.UsageError(f"{path}: [policy] reported_readings = {readings!r}; documented a list of reading "
+                                "ids such as \"I-45\" (spec/INTERPRETATIONS.md)")
+    return tuple(readings)
 
 
 def load_known_failures(path: Path) -> list[KnownFailure]:
@@ -168,12 +183,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 KNOWN = pytest.StashKey[list[KnownFailure]]()
 POLICY = pytest.StashKey[tuple[str, ...]]()
+REPORTED_READINGS = pytest.StashKey[tuple[str, ...] | None]()
 RESULT = pytest.StashKey[dict]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[KNOWN] = load_known_failures(known_failures_path(config))
     config.stash[POLICY] = load_policy(known_failures_path(config))
+    config.stash[REPORTED_READINGS] = load_reported_readings(known_failures_path(config))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -215,6 +232,9 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report.label_grade(grade, rests_on)
     if grade in item.config.stash[POLICY]:
         return
+    reported = item.config.stash[REPORTED_READINGS]
+    if grade == checks.NON_STRICT and reported is not None and not set(rests_on) & set(reported):
+        return  # a reading this environment is not known to depart from: the suite's false alarm, or a bug
     result.outcome = "skipped"
     result.wasxfail = f"{grade}: {', '.join(rests_on)}" if rests_on else grade
 

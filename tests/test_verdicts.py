@@ -187,6 +187,27 @@ def test_non_strict_failures_fail_where_the_env_opts_in(run, pytester):
     result.stdout.fnmatch_lines(["*XFAIL*test_informational*informational*"])  # informational never fails
 
 
+def test_reported_readings_keep_only_their_non_strict_failures_reported(run, pytester):
+    """[policy] reported_readings (the simulator's sim.toml): a non-strict failure resting on another reading fails."""
+    suite = SUITE.replace("def test_strict", "def _strict").replace('"plain"])', '])')
+    result = run('[policy]\nfail_on = ["strict"]\nreported_readings = ["I-401"]\n', suite)
+    assert result.ret == 1
+    verdict = gate(pytester)
+    assert [(e["case"], e["grade"]) for e in verdict["new_failures"]] == [("test_suite.py::test_non_strict", "non-strict")]
+    assert {e["case"] for e in verdict["reported_by_grade"]} == {
+        "test_suite.py::test_informational", "test_suite.py::test_plain_assert[ours]"}
+    assert run('[policy]\nfail_on = ["strict"]\nreported_readings = ["I-400", "I-401"]\n', suite).ret == 0
+    assert run('[policy]\nfail_on = ["strict"]\nreported_readings = ["45"]\n', suite).ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_the_simulators_reported_readings_are_its_profiles_departures():
+    """spec/known_failures/sim.toml names exactly the readings the staging profile's deviations depart from."""
+    from harness.regression_gate import load_reported_readings
+    from reference_gateway.deviations import DEVIATIONS, PROFILES
+    departures = {reading for name in PROFILES["staging"] for reading in DEVIATIONS[name].contradicts}
+    assert set(load_reported_readings(ROOT / "spec" / "known_failures" / "sim.toml")) == departures
+
+
 def test_informational_alone_never_fails(run, pytester):
     suite = SUITE.replace("def test_strict", "def _strict").replace("def test_non_strict", "def _ns").replace(
         "def test_plain_assert", "def _plain")
