@@ -24,7 +24,6 @@ run, written to ``reports/<env>/gate.json`` and attached to the Allure report.
 """
 
 import json
-import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ from harness.outcomes import (
 REQUIRED_FIELDS = ("case", "reason", "ticket")
 GATING_GRADES = (checks.STRICT, checks.NON_STRICT)  # informational never fails; flaky never fails alone
 DEFAULT_FAIL_ON = GATING_GRADES  # an environment without a [policy] table is judged as strictly as possible
-READING = re.compile(r"I-\d+")
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ def load_reported_readings(path: Path) -> tuple[str, ...] | None:
     readings = load_toml(path).get("policy", {}).get("reported_readings")
     if readings is None:
         return None
-    if not isinstance(readings, list) or not all(isinstance(r, str) and READING.fullmatch(r) for r in readings):
+    if not isinstance(readings, list) or not all(isinstance(r, str) and checks.READING.fullmatch(r) for r in readings):
         raise pytest.UsageError(f"{path}: [policy] reported_readings = {readings!r}; documented a list of reading "
                                 "ids such as \"I-45\" (spec/INTERPRETATIONS.md)")
     return tuple(readings)

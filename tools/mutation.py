@@ -47,6 +47,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from harness.checks import READING
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
 KILLED, SURVIVED, TIMEOUT, ERROR = "killed", "survived", "timeout", "error"
@@ -56,7 +58,6 @@ DEVIATION_MIN_TIMEOUT = 420
 GREEN, RED = "green", "red"  # a deviation run: the suite stayed green, or went red (a false alarm)
 FAULT, DEVIATION = "fault", "deviation"
 PYTEST_FAILED, PYTEST_PASSED, PYTEST_NO_TESTS = 1, 0, 5
-READING = re.compile(r"\bI-\d+\b")  # a reading's id in spec/INTERPRETATIONS.md
 SUMMARY_LINE = re.compile(r"^(FAILED|ERROR) (?P<nodeid>\S+?)(?: - .*)?$")
 DEVIATION_GATE = ROOT / "spec" / "known_failures" / "deviations.toml"
 TIMINGS = ROOT / "ci" / "mutation-seconds.json"

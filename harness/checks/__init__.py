@@ -9,11 +9,13 @@ flaky; conftest.py (the report's grade) and harness/outcomes.py (the gate and ma
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
 STRICT, NON_STRICT, INFORMATIONAL, FLAKY = "strict", "non-strict", "informational", "flaky"
 GRADES = (STRICT, NON_STRICT, INFORMATIONAL, FLAKY)
+READING = re.compile(r"\bI-\d+\b")  # a reading's id in spec/INTERPRETATIONS.md
 
 
 class CheckFailure(AssertionError):

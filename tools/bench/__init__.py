@@ -18,7 +18,7 @@ from tools.bench.gateway import engine, memory, ws_latency
 from tools.bench.mutation import mutation
 from tools.bench.remote import remote
 from tools.bench.suite import ROOT, suite
-from tools.bench.table import BenchRun, render_table, write_json
+from tools.bench.table import BenchRun, Row, render_table, write_json
 
 BENCHMARKS = {
     "suite": suite,
@@ -56,8 +56,7 @@ def reference_loop_seconds(runs: int = 3) -> float:
     return statistics.median(samples)
 
 
-def machine_rows(before: float, after: float):
-    from tools.bench.table import Row
+def machine_rows(before: float, after: float) -> list[Row]:
     note = "median of 3 runs of a fixed pure-Python loop; compare tables' seconds only at similar figures"
     return [Row("machine", "reference loop before the benchmarks", before, "s", note=note),
             Row("machine", "reference loop after the benchmarks", after, "s", note="apart by more than ~10 %: the "
@@ -75,7 +74,6 @@ def run_benchmarks(names: list[str], quick: bool, repeat: int) -> BenchRun:
             rows, details = BENCHMARKS[name](quick, progress, **options)
         except Exception as exc:  # one broken benchmark must not hide the others' figures
             progress(f"{name}: FAILED: {exc!r}")
-            from tools.bench.table import Row
             rows, details = [Row(name, "benchmark failed", None, note=repr(exc)[:120])], {"error": repr(exc)}
         details["benchmark_seconds"] = time.perf_counter() - started
         run.add(rows, name, details)
