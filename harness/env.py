@@ -12,7 +12,7 @@ SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 ACCOUNTS = ("maker", "taker")
 # Optional accounts: an environment may name them (credentials or default_accounts); the cases needing one skip,
 # naming what to configure, where it does not.
-MMP_ACCOUNT = "mmp"  # reserved for the suite's MMP breaches, which nobody else uses (I-640)
+MMP_ACCOUNT = "mmp"  # reserved for the suite (MMP breaches, I-640; remote cancel_all): nobody else uses it
 OPTIONAL_ACCOUNTS = (MMP_ACCOUNT,)
 
 
@@ -111,6 +111,7 @@ def unconfigured_account(environment: Environment, account: str = MMP_ACCOUNT) -
     if account in environment.accounts:
         return ""
     id_var, secret_var = credential_variables(environment.name, account)
-    return (f"--env {environment.name} names no account reserved for the suite's MMP breaches (I-640): set {id_var} "
-            f"and {secret_var} to an account nobody else uses (a breach freezes its mmp quoting on the index), or "
+    return (f"--env {environment.name} names no account reserved for the suite (its MMP breaches and account-wide "
+            f"cancel_all, I-640): set {id_var} and {secret_var} to an account nobody else uses (a breach freezes its "
+            f"mmp quoting on the index), or "
             f"name it in default_accounts of spec/environments.toml [{environment.name}]")
