@@ -112,8 +112,10 @@ def match(known: list[KnownFailure], nodeid: str) -> KnownFailure | None:
     return next((k for k in known if k.matches(nodeid)), None)
 
 
-def verdict(outcomes: OutcomeCollector, known: list[KnownFailure], fail_on: tuple[str, ...] = DEFAULT_FAIL_ON) -> dict:
-    """The gate's verdict from the run's outcomes (controller side)."""
+def verdict(outcomes: OutcomeCollector, known: list[KnownFailure], fail_on: tuple[str, ...] = DEFAULT_FAIL_ON,
+            reported_readings: tuple[str, ...] | None = None) -> dict:
+    """The gate's verdict from the run's outcomes (controller side); ``reported_readings`` (applied per test, in
+    the report hook) is only named in the policy."""
     new, reported, fixed, graded = [], [], [], []
     counts = dict.fromkeys(checks.GRADES, 0)
     for outcome in outcomes.outcomes.values():
@@ -134,7 +136,8 @@ def verdict(outcomes: OutcomeCollector, known: list[KnownFailure], fail_on: tupl
             fixed.append({"case": outcome.nodeid, "reason": entry.reason, "ticket": entry.ticket})
     ran = set(outcomes.outcomes)
     unused = [k.case for k in known if not any(k.matches(nodeid) for nodeid in ran)]
-    result = {"passed": not new and not fixed, "policy": {"fail_on": list(fail_on)}, "grades": counts,
+    result = {"passed": not new and not fixed, "policy": {"fail_on": list(fail_on), **(
+              {"reported_readings": list(reported_readings)} if reported_readings is not None else {})}, "grades": counts,
               "new_failures": new, "reported_by_grade": graded, "known_failures": reported,
               "known_failures_now_passing": fixed, "entries_not_run": unused}
     result["non_strict_by_reading"] = dict(readings_not_followed(result).most_common())
@@ -152,7 +155,10 @@ def render(result: dict, source: Path) -> list[str]:
     lines = [f"regression gate ({source.relative_to(ROOT) if source.is_relative_to(ROOT) else source}): "
              + ("PASS" if result["passed"] else "FAIL")]
     policy = result.get("policy", {}).get("fail_on", list(DEFAULT_FAIL_ON))
-    lines.append(f"  policy: fail on {' + '.join(policy)}; informational and flaky never fail")
+    only = result.get("policy", {}).get("reported_readings")
+    lines.append(f"  policy: fail on {' + '.join(policy)}; informational and flaky never fail"
+                 + (f"; non-strict reported only when resting on {', '.join(only) or 'no reading'}, else failing"
+                    if only is not None and checks.NON_STRICT not in policy else ""))
     lines.append("  failures by grade: " + ", ".join(f"{grade} {n}" for grade, n in result.get("grades", {}).items()))
     readings = readings_not_followed(result)
     if readings:
@@ -247,7 +253,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if not is_controller(config):
         return
-    result = verdict(collector(config), config.stash[KNOWN], config.stash[POLICY])
+    result = verdict(collector(config), config.stash[KNOWN], config.stash[POLICY], config.stash[REPORTED_READINGS])
     config.stash[RESULT] = result
     target = reports_dir(config)
     if target is None or not collector(config).conformance_run:

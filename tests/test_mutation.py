@@ -1,6 +1,7 @@
 """The mutation harness: command line, parsing of the first failing test, verdicts, gate and reports."""
 
 import argparse
+import contextlib
 import json
 from pathlib import Path
 
@@ -279,3 +280,46 @@ def test_a_report_that_does_not_come_back_on_a_rerun_is_flaky_not_red():
     assert outcome.detail == ("1 non-strict report(s), each resting on a reading it departs from (I-45); flaky: 1 "
                               "non-strict report(s) that did not come back on a rerun, first "
                               "suites/x/test_y.py::test_z[ws] [I-03]")
+
+
+@pytest.fixture
+def fake_simulators(monkeypatch):
+    """remote_gateway without a process: each run's simulator is a name in the URLs; the deviations it took."""
+    started = []
+
+    @contextlib.contextmanager
+    def fake(faults=(), deviations=()):
+        started.append(tuple(deviations))
+        yield f"http://127.0.0.1:{9000 + len(started)}/api/v2", "ws://127.0.0.1/ws/api/v2"
+    monkeypatch.setattr(mutation, "remote_gateway", fake)
+    return started
+
+
+def test_a_remote_deviation_run_also_excuses_the_simulators_own_departures(fake_simulators):
+    """Remotely the deviation is switched into the staging simulator, whose profile departs from I-45 and I-164 by
+    design (sim.toml): a report resting on one of those is explained, as on the simulator's own gate."""
+    assert set(mutation.Target(remote=True).departures) == {"I-45", "I-164"} and mutation.LOCAL.departures == ()
+    runner = reporting_runner({"suites/wallet/test_funding.py::test_rate[http]": "non-strict: I-164"})
+    outcome = mutation.run_fault(Fault("latency", "transport", "slow", "jsonrpc", mutation.DEVIATION),
+                                 timeout=5, runner=runner, target=mutation.Target(remote=True))
+    assert outcome.status == mutation.GREEN and len(runner.commands) == 1
+    assert outcome.detail == ("17 passed, 2 xfailed; 1 non-strict report(s), each resting on a reading it departs "
+                              "from (I-45, I-164 with the simulator)")
+    command = runner.commands[0]
+    assert command[command.index("--env") + 1] == "sim" and command[command.index("--known-failures") + 1] == str(
+        mutation.DEVIATION_GATE) and fake_simulators == [("latency",)]
+
+
+def test_a_remote_deviation_runs_other_reports_are_rerun_on_a_fresh_simulator_and_turn_it_red(fake_simulators):
+    """Before, remote deviation runs judged the strict grade only: a false alarm resting on a reading passed."""
+    reports = {"suites/fuzz/test_ws_fuzz.py::test_ws_method[public/auth-negative]": "non-strict: I-303",
+               "suites/subscription/test_quote.py::test_on_subscribe": "non-strict: I-45"}
+    runner = reporting_runner(reports, reports)
+    outcome = mutation.run_fault(CHANNELS, timeout=5, runner=runner, target=mutation.Target(remote=True))
+    assert outcome.status == mutation.RED
+    assert outcome.first_failure == "suites/fuzz/test_ws_fuzz.py::test_ws_method[public/auth-negative]"
+    assert "readings change_only does not depart from (I-45, I-164 with the simulator)" in outcome.detail
+    rerun = runner.commands[1]
+    assert fake_simulators == [("change_only",), ("change_only",)], "the rerun gets a simulator of its own"
+    assert "suites/fuzz/test_ws_fuzz.py::test_ws_method" in rerun and rerun[rerun.index("--env") + 1] == "sim"
+    assert rerun[rerun.index("--base-url") + 1].endswith(":9002/api/v2") and "--known-failures" in rerun

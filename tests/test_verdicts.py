@@ -196,6 +196,9 @@ def test_reported_readings_keep_only_their_non_strict_failures_reported(run, pyt
     assert [(e["case"], e["grade"]) for e in verdict["new_failures"]] == [("test_suite.py::test_non_strict", "non-strict")]
     assert {e["case"] for e in verdict["reported_by_grade"]} == {
         "test_suite.py::test_informational", "test_suite.py::test_plain_assert[ours]"}
+    result.stdout.fnmatch_lines(["*policy: fail on strict; informational and flaky never fail; non-strict reported "
+                                 "only when resting on I-401, else failing*"])
+    assert verdict["policy"] == {"fail_on": ["strict"], "reported_readings": ["I-401"]}
     assert run('[policy]\nfail_on = ["strict"]\nreported_readings = ["I-400", "I-401"]\n', suite).ret == 0
     assert run('[policy]\nfail_on = ["strict"]\nreported_readings = ["45"]\n', suite).ret == pytest.ExitCode.USAGE_ERROR
 

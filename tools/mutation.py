@@ -60,6 +60,7 @@ FAULT, DEVIATION = "fault", "deviation"
 PYTEST_FAILED, PYTEST_PASSED, PYTEST_NO_TESTS = 1, 0, 5
 SUMMARY_LINE = re.compile(r"^(FAILED|ERROR) (?P<nodeid>\S+?)(?: - .*)?$")
 DEVIATION_GATE = ROOT / "spec" / "known_failures" / "deviations.toml"
+SIMULATOR_GATE = ROOT / "spec" / "known_failures" / "sim.toml"  # names the simulator profile's departures
 TIMINGS = ROOT / "ci" / "mutation-seconds.json"
 CLEAN = "clean"  # the clean run's id in a sharded campaign
 SIMULATOR_PROFILE = "staging"
@@ -81,6 +82,17 @@ class Target:
     def pytest_options(self, rest_base: str, ws_url: str) -> list[str]:
         return ["--env", "sim", "--base-url", rest_base, "--ws-url", ws_url,
                 "--requests-per-second", f"{self.requests_per_second:g}", "--request-budget", str(self.request_budget)]
+
+    @property
+    def departures(self) -> tuple[str, ...]:
+        """The readings the runs' gateway departs from by design before a deviation is switched in: remotely the
+        staging simulator profile's (sim.toml ``reported_readings``, which tests/test_verdicts.py keeps equal to
+        the profile's deviations), locally none (the reference gateway follows every reading)."""
+        if not self.remote:
+            return ()
+        from harness.regression_gate import load_reported_readings  # imports pytest: only where remote runs are judged
+
+        return load_reported_readings(SIMULATOR_GATE) or ()
 
 
 LOCAL = Target()
@@ -242,21 +254,23 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
         status = classify(returncode, timed_out)
         failing = first_failure(output, junit) if status in (KILLED, TIMEOUT) else None
         reported = non_strict_failures(junit) if target.remote else []
-        readings = non_strict_readings(junit) if fault.kind == DEVIATION and not target.remote else {}
+        readings = non_strict_readings(junit) if fault.kind == DEVIATION else {}
     if fault.kind == DEVIATION:
         status = {KILLED: RED, SURVIVED: GREEN}.get(status, status)
     detail = ""
-    undeclared = undeclared_reports(fault, readings)
+    declared = ", ".join(sorted(set(fault.contradicts) | set(target.departures), key=reading_number))
+    undeclared = undeclared_reports(fault, readings, target.departures)
     flaky = {}
     if status == GREEN and undeclared:  # run again: a report that does not come back is flaky, not a false alarm
-        again = rerun_reports(fault, undeclared, runner, timeout)
+        again = rerun_reports(fault, undeclared, runner, timeout, target)
         flaky = {case: rests_on for case, rests_on in undeclared.items() if case not in again}
         undeclared = again
     if status == GREEN and undeclared:  # a reported (non-strict) failure that this latitude does not explain
         case, rests_on = next(iter(undeclared.items()))
         return Outcome(fault.name, fault.area, fault.markers, RED, case, seconds,
                        f"{len(undeclared)} non-strict report(s) resting on readings {fault.name} does not depart "
-                       f"from ({', '.join(fault.contradicts) or 'none declared'}): first {case} "
+                       f"from ({declared or 'none declared'}{' with the simulator' if target.departures else ''}): "
+                       f"first {case} "
                        f"[{', '.join(rests_on) or 'no reading'}]", fault.kind, sorted(readings))
     if status == ERROR and returncode == PYTEST_NO_TESTS:
         detail = f"no test selected by -m {fault.markers!r} (pytest exit status 5)"
@@ -265,12 +279,14 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
     elif status == TIMEOUT:
         detail = f"no verdict within {timeout:.0f}s"
     elif readings:  # a green deviation run's reports: explained by a reading the deviation departs from, or flaky
-        declared = len(readings) - len(flaky)
+        explained = len(readings) - len(flaky)
         detail = "; ".join(part for part in (
-            declared and f"{declared} non-strict report(s), each resting on a reading it departs from "
-                         f"({', '.join(fault.contradicts)})",
+            explained and f"{explained} non-strict report(s), each resting on a reading it departs from "
+                          f"({declared}{' with the simulator' if target.departures else ''})",
             flaky and f"flaky: {len(flaky)} non-strict report(s) that did not come back on a rerun, first "
                       f"{next(iter(flaky))} [{', '.join(next(iter(flaky.values())))}]") if part)
+        if target.remote:
+            detail = f"{final_counts(output)}; {detail}"
     elif target.remote and status in (SURVIVED, GREEN):  # what ran remotely, e.g. "3 passed, 12 skipped"
         detail = final_counts(output)
         if reported:
@@ -279,21 +295,34 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
                    reported if target.remote else None)
 
 
-def undeclared_reports(deviation: Fault, readings: dict[str, list[str]]) -> dict[str, list[str]]:
-    """The non-strict reports of a deviation run that rest on no reading the deviation departs from by design."""
-    declared = set(deviation.contradicts)
+def reading_number(reading: str) -> int:
+    """Sort key of a reading id: I-45 before I-164."""
+    return int(reading.removeprefix("I-"))
+
+
+def undeclared_reports(deviation: Fault, readings: dict[str, list[str]],
+                       departures: Sequence[str] = ()) -> dict[str, list[str]]:
+    """The non-strict reports of a deviation run that rest on no reading the deviation departs from by design (nor
+    one the gateway it is switched into departs from: ``Target.departures``)."""
+    declared = set(deviation.contradicts) | set(departures)
     return {case: rests_on for case, rests_on in readings.items() if not declared & set(rests_on)}
 
 
-def rerun_reports(deviation: Fault, undeclared: dict[str, list[str]], runner: Runner,
-                  timeout: float) -> dict[str, list[str]]:
+def rerun_reports(deviation: Fault, undeclared: dict[str, list[str]], runner: Runner, timeout: float,
+                  target: Target = LOCAL) -> dict[str, list[str]]:
     """Those of ``undeclared`` that come back when their tests run once more under the same deviation (a
-    schemathesis operation's subtest, ``test_x[POST /path]``, reruns with its whole test)."""
+    schemathesis operation's subtest, ``test_x[POST /path]``, reruns with its whole test); remotely against a
+    fresh simulator with the deviation, judged as the first run was."""
     tests = sorted({case.split("[", 1)[0] for case in undeclared})  # every parametrization: a superset
     with tempfile.TemporaryDirectory(prefix="pulse-mutation-rerun-") as tmp:
         junit = Path(tmp) / "junit.xml"
-        runner(pytest_command(None, [], junit, tests, deviations=[deviation.name]), timeout)
-        again = undeclared_reports(deviation, non_strict_readings(junit))
+        if target.remote:
+            with remote_gateway((), [deviation.name]) as (rest_base, ws_url):
+                runner(pytest_command(None, [], junit, [*target.pytest_options(rest_base, ws_url), "--known-failures",
+                                                        str(DEVIATION_GATE), *tests]), timeout)
+        else:
+            runner(pytest_command(None, [], junit, tests, deviations=[deviation.name]), timeout)
+        again = undeclared_reports(deviation, non_strict_readings(junit), target.departures)
     return {case: rests_on for case, rests_on in again.items() if case in undeclared}
 
 
