@@ -136,8 +136,10 @@ def verdict(outcomes: OutcomeCollector, known: list[KnownFailure], fail_on: tupl
             fixed.append({"case": outcome.nodeid, "reason": entry.reason, "ticket": entry.ticket})
     ran = set(outcomes.outcomes)
     unused = [k.case for k in known if not any(k.matches(nodeid) for nodeid in ran)]
-    result = {"passed": not new and not fixed, "policy": {"fail_on": list(fail_on), **(
-              {"reported_readings": list(reported_readings)} if reported_readings is not None else {})}, "grades": counts,
+    policy = {"fail_on": list(fail_on)}
+    if reported_readings is not None:
+        policy["reported_readings"] = list(reported_readings)
+    result = {"passed": not new and not fixed, "policy": policy, "grades": counts,
               "new_failures": new, "reported_by_grade": graded, "known_failures": reported,
               "known_failures_now_passing": fixed, "entries_not_run": unused}
     result["non_strict_by_reading"] = dict(readings_not_followed(result).most_common())

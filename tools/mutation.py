@@ -79,9 +79,12 @@ class Target:
     def report_stem(self) -> str:
         return "mutation-remote" if self.remote else "mutation"
 
-    def pytest_options(self, rest_base: str, ws_url: str) -> list[str]:
+    def pytest_options(self, rest_base: str, ws_url: str, deviation: bool = False) -> list[str]:
+        """Remote mode against the simulator at these URLs; a deviation run is judged as a correct gateway is
+        (DEVIATION_GATE, as pytest_command does locally), any other as remote runs are (sim.toml)."""
         return ["--env", "sim", "--base-url", rest_base, "--ws-url", ws_url,
-                "--requests-per-second", f"{self.requests_per_second:g}", "--request-budget", str(self.request_budget)]
+                "--requests-per-second", f"{self.requests_per_second:g}", "--request-budget", str(self.request_budget),
+                *(["--known-failures", str(DEVIATION_GATE)] if deviation else [])]
 
     @property
     def departures(self) -> tuple[str, ...]:
@@ -243,9 +246,7 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
         started = time.monotonic()
         if target.remote:  # the simulator takes the fault; pytest only sees a remote gateway
             with remote_gateway(*switched) as (rest_base, ws_url):
-                extra = ["-x", *target.pytest_options(rest_base, ws_url)]  # judged as remote runs are (sim.toml)
-                if fault.kind == DEVIATION:
-                    extra += ["--known-failures", str(DEVIATION_GATE)]
+                extra = ["-x", *target.pytest_options(rest_base, ws_url, deviation=fault.kind == DEVIATION)]
                 returncode, output, timed_out = runner(pytest_command(fault.markers, [], junit, extra), timeout)
         else:
             command = pytest_command(fault.markers, switched[0], junit, ["-x"], deviations=switched[1])
@@ -258,19 +259,19 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
     if fault.kind == DEVIATION:
         status = {KILLED: RED, SURVIVED: GREEN}.get(status, status)
     detail = ""
-    declared = ", ".join(sorted(set(fault.contradicts) | set(target.departures), key=reading_number))
-    undeclared = undeclared_reports(fault, readings, target.departures)
+    departures = target.departures if fault.kind == DEVIATION else ()
+    declared = ", ".join(dict.fromkeys([*fault.contradicts, *departures])) + (" with the simulator" if departures else "")
+    undeclared = undeclared_reports(fault, readings, departures)
     flaky = {}
     if status == GREEN and undeclared:  # run again: a report that does not come back is flaky, not a false alarm
-        again = rerun_reports(fault, undeclared, runner, timeout, target)
+        again = rerun_reports(fault, undeclared, runner, timeout, target, departures)
         flaky = {case: rests_on for case, rests_on in undeclared.items() if case not in again}
         undeclared = again
     if status == GREEN and undeclared:  # a reported (non-strict) failure that this latitude does not explain
         case, rests_on = next(iter(undeclared.items()))
         return Outcome(fault.name, fault.area, fault.markers, RED, case, seconds,
                        f"{len(undeclared)} non-strict report(s) resting on readings {fault.name} does not depart "
-                       f"from ({declared or 'none declared'}{' with the simulator' if target.departures else ''}): "
-                       f"first {case} "
+                       f"from ({declared or 'none declared'}): first {case} "
                        f"[{', '.join(rests_on) or 'no reading'}]", fault.kind, sorted(readings))
     if status == ERROR and returncode == PYTEST_NO_TESTS:
         detail = f"no test selected by -m {fault.markers!r} (pytest exit status 5)"
@@ -282,7 +283,7 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
         explained = len(readings) - len(flaky)
         detail = "; ".join(part for part in (
             explained and f"{explained} non-strict report(s), each resting on a reading it departs from "
-                          f"({declared}{' with the simulator' if target.departures else ''})",
+                          f"({declared})",
             flaky and f"flaky: {len(flaky)} non-strict report(s) that did not come back on a rerun, first "
                       f"{next(iter(flaky))} [{', '.join(next(iter(flaky.values())))}]") if part)
         if target.remote:
@@ -295,11 +296,6 @@ def run_fault(fault: Fault, timeout: float, runner: Runner = run_subprocess, tar
                    reported if target.remote else None)
 
 
-def reading_number(reading: str) -> int:
-    """Sort key of a reading id: I-45 before I-164."""
-    return int(reading.removeprefix("I-"))
-
-
 def undeclared_reports(deviation: Fault, readings: dict[str, list[str]],
                        departures: Sequence[str] = ()) -> dict[str, list[str]]:
     """The non-strict reports of a deviation run that rest on no reading the deviation departs from by design (nor
@@ -309,7 +305,7 @@ def undeclared_reports(deviation: Fault, readings: dict[str, list[str]],
 
 
 def rerun_reports(deviation: Fault, undeclared: dict[str, list[str]], runner: Runner, timeout: float,
-                  target: Target = LOCAL) -> dict[str, list[str]]:
+                  target: Target = LOCAL, departures: Sequence[str] = ()) -> dict[str, list[str]]:
     """Those of ``undeclared`` that come back when their tests run once more under the same deviation (a
     schemathesis operation's subtest, ``test_x[POST /path]``, reruns with its whole test); remotely against a
     fresh simulator with the deviation, judged as the first run was."""
@@ -318,11 +314,11 @@ def rerun_reports(deviation: Fault, undeclared: dict[str, list[str]], runner: Ru
         junit = Path(tmp) / "junit.xml"
         if target.remote:
             with remote_gateway((), [deviation.name]) as (rest_base, ws_url):
-                runner(pytest_command(None, [], junit, [*target.pytest_options(rest_base, ws_url), "--known-failures",
-                                                        str(DEVIATION_GATE), *tests]), timeout)
+                runner(pytest_command(None, [], junit, [*target.pytest_options(rest_base, ws_url, deviation=True),
+                                                        *tests]), timeout)
         else:
             runner(pytest_command(None, [], junit, tests, deviations=[deviation.name]), timeout)
-        again = undeclared_reports(deviation, non_strict_readings(junit), target.departures)
+        again = undeclared_reports(deviation, non_strict_readings(junit), departures)
     return {case: rests_on for case, rests_on in again.items() if case in undeclared}
 
 
