@@ -71,7 +71,9 @@ class Ledger:
                 "by_module": dict(sorted(modules.items(), key=lambda kv: -kv[1])),
                 # where setup and teardown (auth, resting orders, cleanup) weigh on a module: issue #18's heavy spots
                 "by_module_phase": {module: module_phases[module] for module in sorted(modules, key=lambda m: -modules[m])},
-                "top_tests": [{"test": n, "requests": r} for r, n in tests[:25]]}
+                "top_tests": [{"test": n, "requests": r} for r, n in tests[:25]],
+                # every test's spend per phase, heaviest first: where a run's budget went, test by test
+                "by_test": {n: dict(self.by_test[n]) for r, n in tests if r}}
 
 
 _ledger: Ledger | None = None  # the controller's (or the single process's)

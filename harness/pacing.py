@@ -20,7 +20,11 @@ from pathlib import Path
 from typing import TypeVar
 
 STATE_FILE = "pacer.json"
-RESERVE_SHARE, RESERVE_MIN = 0.10, 50
+# The cleanup reserve: 5 % of the budget, at least 50. It must cover what cleanup can still need when normal
+# requests stop: the cancels of the tests in progress on every worker (the heaviest teardown of a full sim run
+# spent 24: the positive order fuzz; 2 workers) and the end-of-run sweep (one listing per account and instrument,
+# then the leftovers). 10 % (300 of 3,000) was 5x that and left the full remote run ~0.3 % short of its limit.
+RESERVE_SHARE, RESERVE_MIN = 0.05, 50
 STOPPING_TIMEOUT = 3.0  # seconds: the longest a request may wait for the gateway once the run is stopping
 
 # Set on the first Ctrl-C (harness.guest): pacing and backoff sleeps end early, normal requests are refused,

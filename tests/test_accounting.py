@@ -22,3 +22,7 @@ def test_requests_add_up_per_phase_module_and_test():
                                           "suites/a.py": {"setup": 3, "call": 7, "teardown": 1}}
     assert list(summary["by_module_phase"]) == list(summary["by_module"]), "heaviest module first in both"
     assert summary["top_tests"][0] == {"test": "suites/b.py::t", "requests": 15}
+    assert summary["by_test"] == {"suites/b.py::t": {"setup": 10, "call": 1, "teardown": 4},
+                                  "suites/a.py::t1": {"setup": 3, "call": 5, "teardown": 1},
+                                  "suites/a.py::t2": {"setup": 0, "call": 2, "teardown": 0}}
+    assert list(summary["by_test"]) == [t["test"] for t in summary["top_tests"]], "heaviest test first"

@@ -47,7 +47,7 @@ def test_two_processes_sharing_one_schedule_get_the_combined_rate(tmp_path):
 
 def test_budget_keeps_a_reserve_for_cleanup(tmp_path):
     pacer = Pacer(0, 100, state_dir=tmp_path)
-    assert pacer.reserve == 50  # 10 % or at least 50
+    assert pacer.reserve == 50  # 5 % or at least 50
     other_process = Pacer(0, 100, state_dir=tmp_path)  # same run directory: the same budget
     for _ in range(25):
         pacer.wait()
@@ -62,7 +62,7 @@ def test_budget_keeps_a_reserve_for_cleanup(tmp_path):
     state = pacing.read_state(tmp_path)
     assert (state["sent"], state["cleanup"]) == (100, 50)
     assert pacing.summary_line(state).endswith("reserve used 50")
-    assert Pacer(0, 3000).reserve == 300
+    assert Pacer(0, 3000).reserve == 150 and Pacer(0, 20000).reserve == 1000
 
 
 def test_local_pacing_costs_nothing(tmp_path, monkeypatch):
