@@ -23,7 +23,7 @@ STATE_FILE = "pacer.json"
 # The cleanup reserve: 5 % of the budget, at least 50. It must cover what cleanup can still need when normal
 # requests stop: the cancels of the tests in progress on every worker (the heaviest teardown of a full sim run
 # spent 24: the positive order fuzz; 2 workers) and the end-of-run sweep (one listing per account and instrument,
-# then the leftovers). 10 % (300 of 3,000) was 5x that and left the full remote run ~0.3 % short of its limit.
+# then the leftovers): under 100 in all, so 150 of 3,000 covers it ~3x; 10 % (300) left the full sim run at its limit.
 RESERVE_SHARE, RESERVE_MIN = 0.05, 50
 STOPPING_TIMEOUT = 3.0  # seconds: the longest a request may wait for the gateway once the run is stopping
 
