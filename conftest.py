@@ -28,7 +28,7 @@ from harness.pacing import Pacer
 from harness.rest import RestClient
 from harness.sweep import cancel_tracked_orders, journal_path, sweep_run_orders
 from harness.venue import NoVenue, choose_venue, worker_claim
-from harness.ws import WsClient
+from harness.ws import WsClient, WsPool
 
 ROOT = Path(__file__).resolve().parent
 # Each test's final outcome with its markers, the conformance matrix (reports/<env>/matrix.json) and the
@@ -322,14 +322,35 @@ def ws_client(pulse_env, pacer):
         client.close()
 
 
+@pytest.fixture(scope="session")
+def ws_pool(pulse_env, pacer):
+    """The worker's idle WS connections (harness.ws.WsPool): PulseApi over WS takes one, and gives it back after the
+    test if nothing of the test can outlive it on the connection."""
+    pool = WsPool(lambda: WsClient(pulse_env.ws_url, pacer=pacer, on_exchange=report.attach_exchange).connect(),
+                  epoch=lambda: GatewayControl.changes)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def pulse(pulse_env, rest, tokens, tracker, ws_client):
-    """``pulse(account, transport)`` gives an authenticated PulseApi; its orders are cancelled at teardown."""
+def pulse(pulse_env, rest, tokens, tracker, ws_pool):
+    """``pulse(account, transport)`` gives an authenticated PulseApi; its orders are cancelled at teardown. Over WS
+    it takes a connection from the worker's pool at first use; one that subscribed, sent a raw frame or otherwise
+    kept state of the test is closed after it, as every connection was before (ws_client always opens a new one)."""
+    apis: list[PulseApi] = []
+
     def make(account: str = "maker", transport: str = "http") -> PulseApi:
-        return PulseApi(transport, rest, tokens[account], tracker, ws_client() if transport == "ws" else None)
+        api = PulseApi(transport, rest, tokens[account], tracker, lease=ws_pool.lease if transport == "ws" else None)
+        apis.append(api)
+        return api
 
     yield make
-    cancel_tracked_orders(rest, tokens, tracker)
+    try:
+        cancel_tracked_orders(rest, tokens, tracker)
+    finally:
+        for api in apis:
+            if api.leased is not None:
+                ws_pool.give_back(api.account, api.leased)
 
 
 @pytest.fixture(params=["http", "ws"])

@@ -6,6 +6,7 @@ which is what lets most suites run every check on both transports.
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,10 +112,23 @@ class PulseApi:
     """An authenticated caller for one account over one transport ("http" or "ws")."""
 
     def __init__(self, transport: str, rest: RestClient, tokens: TokenManager, tracker: OrderTracker,
-                 ws: WsClient | None = None) -> None:
-        self.transport, self.rest, self.tokens, self.tracker, self.ws = transport, rest, tokens, tracker, ws
+                 ws: WsClient | None = None, lease: Callable[[str | None], WsClient] | None = None) -> None:
+        """Over WS: ``ws`` a connection, or ``lease(account or None)`` one from a WsPool, taken at first use: an
+        authenticated one of this account if the first use is a private call, else one that never logged in."""
+        self.transport, self.rest, self.tokens, self.tracker = transport, rest, tokens, tracker
+        self._ws, self._lease = ws, lease
         self.account = tokens.credentials.name
-        self._ws_authorised_until = 0.0  # the connection's own login, renewed like the TokenManager's (80 %)
+
+    @property
+    def leased(self) -> WsClient | None:
+        """The connection taken from the pool (None: none taken yet, or a connection given at construction)."""
+        return self._ws if self._lease is not None else None
+
+    @property
+    def ws(self) -> WsClient | None:
+        if self._ws is None and self._lease is not None:
+            self._ws = self._lease(None)
+        return self._ws
 
     def call(self, method: str, **params) -> object:
         result = self._call(method, params)
@@ -127,9 +141,11 @@ class PulseApi:
         private = method.startswith("private/")
         if self.transport == "http":
             return self.rest.call(method, params, token=self.tokens.access_token() if private else None)
-        if private and time.monotonic() >= self._ws_authorised_until:
-            self._ws_authorised_until = renewal_due(self.ws.call("public/auth", self.tokens.credentials.grant()))
-        return self.ws.call(method, params)
+        if self._ws is None and self._lease is not None:
+            self._ws = self._lease(self.account if private else None)
+        if private and time.monotonic() >= self._ws.authorised_until:  # renewed like the TokenManager's (80 %)
+            self._ws.login(self.tokens.credentials.grant())
+        return self._ws.call(method, params)
 
     def error_of(self, method: str, **params) -> PulseCallError:
         """The error a call must produce; fails the test if the gateway accepted it."""

@@ -7,10 +7,14 @@ from harness.rest import http_client
 
 
 class GatewayControl:
+    changes = 0  # control actions taken in this process: a moved clock outlives logins (harness.ws.WsPool reads it)
+
     def __init__(self, root_url: str, timeout: float = 5.0) -> None:
         self._http = http_client(root_url.rstrip("/") + "/_refgw/control", timeout)
 
     def _post(self, action: str, body: dict | None = None) -> dict:
+        if action != "status":
+            GatewayControl.changes += 1
         response = self._http.post(f"/{action}", json=body or {})
         if response.status_code != 200:
             raise AssertionError(f"control {action} failed: HTTP {response.status_code} {response.text[:300]}")

@@ -18,6 +18,10 @@ _known_lengths: list[int] = []  # their lengths, negated (ascending, for bisect)
 _known_lock = threading.Lock()  # secrets arrive on the WS I/O threads too
 
 
+_masked: dict[str, str] = {}  # mask_text's results since the last secret was added (most strings of a run repeat)
+MASKED_LIMIT = 50_000
+
+
 def register_secret(value: str | None) -> None:
     """Remember a secret value (a client secret, a token received) so that it is masked anywhere, by value;
     the shape-based masks (JWT, Bearer, query parameters) are a second line."""
@@ -26,6 +30,7 @@ def register_secret(value: str | None) -> None:
             _known_secrets.add(value)
             _known_sorted.clear()
             _known_lengths.clear()
+            _masked.clear()  # a text masked before may hold the new secret
 
 
 SENT_SECRET_KEYS = {"client_secret", "signature", "password"}  # secrets the run sends
@@ -71,6 +76,22 @@ def _secrets_that_fit(length: int) -> list[str]:
 
 
 def mask_text(text: str) -> str:
+    """``text`` with every secret masked; remembered per text until the next secret is registered (a run masks
+    ~120,000 strings for its reports, mostly the same keys, methods, states and instrument names)."""
+    masked = _masked.get(text)
+    if masked is None:
+        with _known_lock:
+            generation = len(_known_secrets)
+        masked = _mask_text(text)
+        with _known_lock:
+            if generation == len(_known_secrets):  # no secret arrived meanwhile (the WS I/O threads register them)
+                if len(_masked) >= MASKED_LIMIT:
+                    _masked.clear()
+                _masked[text] = masked
+    return masked
+
+
+def _mask_text(text: str) -> str:
     # The shapes first: a known value that is part of a key name (e.g. "secret") must not break "client_secret=..."
     if "eyJ" in text:
         text = JWT.sub(MASK, text)

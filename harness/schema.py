@@ -308,6 +308,14 @@ def _http_operations() -> dict[str, tuple[str, str, dict]]:
     }
 
 
+@functools.cache
+def jsonrpc_methods() -> frozenset[str]:
+    """Every documented JSON-RPC method (the HTTP operations' and the WebSocket-only ones)."""
+    return frozenset(_http_operations()) | frozenset(
+        operation["x-jsonrpc-method"] for operation in asyncapi()["operations"].values()
+        if operation.get("x-jsonrpc-method"))
+
+
 def _asyncapi_operation(method: str) -> dict:
     for operation in asyncapi()["operations"].values():
         if operation.get("x-jsonrpc-method") == method:

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -58,6 +59,12 @@ class WsClient:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=f"ws-client {url}")
         self._connection: ClientConnection | None = None
         self.invariants = invariants.memory_for(url)  # results and notifications read are checked (spec/invariants.toml)
+        # What the connection was used for, so that WsPool hands it to another test only if nothing of a test can
+        # outlive the test on it (see reusable()); and its own login (PulseApi renews it at 80 % of expires_in).
+        self.methods_sent: set[str] = set()
+        self.raw_sent = self.timed_out = False
+        self.authorised_until = 0.0
+        self.pool_epoch: object = None  # WsPool: the control-plane epoch it connected in
 
     # ------------------------------------------------------------------ lifecycle
     def connect(self) -> "WsClient":
@@ -165,10 +172,12 @@ class WsClient:
 
     def send_raw(self, text: str | bytes) -> None:
         """Send one frame exactly as given (malformed JSON, oversize payloads, binary...)."""
+        self.raw_sent = True
         self._run(self._connection.send(text), self.timeout)
 
     def send_fragmented(self, fragments: Iterable[str]) -> None:
         """Send one message split across several WebSocket frames."""
+        self.raw_sent = True
         self._run(self._connection.send(list(fragments)), self.timeout)
 
     def request(self, method: str, params: dict | None = None, *, request_id: object = None,
@@ -182,6 +191,7 @@ class WsClient:
         """Send without waiting; ``wait`` collects the reply. Several requests may be in flight.
         ``cleanup=True`` marks a cleanup request (may use the budget's reserve; see harness.pacing)."""
         request_id = next(self._ids) if request_id is None else request_id
+        self.methods_sent.add(method)
         register_sent(params)
         self._pacer.wait(cleanup=cleanup)
         future: Future = Future()
@@ -206,6 +216,7 @@ class WsClient:
         try:
             return future.result(timeout)
         except FutureTimeout:
+            self.timed_out = True  # its reply may still arrive: the connection is not handed to another test
             self._pending.pop(getattr(future, "request_id", None), None)
             raise GatewayUnreachable(f"{method}: no JSON-RPC reply within {timeout}s "
                                      f"(id={getattr(future, 'request_id', None)!r})") from None
@@ -223,6 +234,25 @@ class WsClient:
             raise call_error(method, reply)
         invariants.check_result(method, params or {}, reply.get("result"), self.invariants)
         return reply.get("result")
+
+    def login(self, grant: dict) -> object:
+        """The connection's own ``public/auth`` (PulseApi's): remembered in ``authorised_until``; unlike a test's own
+        public/auth call it leaves the connection reusable (WsPool keeps it for the same account)."""
+        own = "public/auth" not in self.methods_sent
+        result = self.call("public/auth", grant)
+        if own:
+            self.methods_sent.discard("public/auth")
+        self.authorised_until = renewal_due(result)
+        return result
+
+    def reusable(self) -> bool:
+        """True if another test may use this connection as if it were new: it is open, every request on it was a
+        method without connection-scope state (not a subscription, heartbeat, cancel-on-disconnect, login, logout
+        or token method, and a documented method), no raw frame was sent, every reply arrived, and nothing
+        unread waits on it (a notification, a heartbeat, an unmatched reply)."""
+        return (not self.closed and not self.raw_sent and not self.timed_out and not self._pending
+                and not self._channels and self.heartbeats.empty() and self.unmatched.empty()
+                and self.answer_test_requests and all(map(stateless_method, self.methods_sent)))
 
     # ------------------------------------------------------------------ notifications
     def next_notification(self, channel: str, timeout: float | None = None) -> object:
@@ -267,6 +297,74 @@ class WsClient:
     @property
     def closed(self) -> bool:
         return self._closed.is_set()
+
+
+# Deribit's connection-scope methods: their effect lasts as long as the connection (who it is, its subscriptions,
+# heartbeat, cancel-on-disconnect), so a connection that sent one is not handed to another test.
+CONNECTION_SCOPE = re.compile(r"auth|token|logout|hello|heartbeat|subscribe|cancel_on_disconnect")
+
+
+def stateless_method(method: str) -> bool:
+    """A documented JSON-RPC method without connection-scope state (an unknown method: treated as stateful)."""
+    from harness.schema import jsonrpc_methods
+
+    return method in jsonrpc_methods() and not CONNECTION_SCOPE.search(method)
+
+
+class WsPool:
+    """Idle WS connections of one worker, handed to the next test that asks (issue #18: a new connection and a
+    ``public/auth`` per WS test cost ~9 ms of the suite's CPU each, and a request of a shared budget).
+
+    A connection goes back only if ``WsClient.reusable()``; otherwise it is closed as before. A test that asks for
+    an unauthenticated connection gets one that never logged in (a public call, or a subscription test, sees a
+    connection as a new one would be); one that asks for an account's authenticated connection gets one that
+    logged in as that account and whose login is still current, else an unauthenticated one (PulseApi logs it in).
+    Connections idle longer than ``max_idle`` are closed rather than reused (a gateway may close idle ones), and so
+    is every idle one once ``epoch()`` changes (the local control plane moved the gateway's clock: logins expire)."""
+
+    def __init__(self, connect: Callable[[], WsClient], *, max_idle: float = 30.0, keep: int = 2,
+                 epoch: Callable[[], object] = lambda: None) -> None:
+        self._connect, self.max_idle, self.keep, self._epoch = connect, max_idle, keep, epoch
+        self._idle_epoch = epoch()
+        self._idle: dict[str | None, list[tuple[float, WsClient]]] = {}  # account (None: never logged in) -> idle
+        self.connections = self.reuses = 0  # how often it had to connect, and reused (tests/test_ws_pool.py)
+
+    def lease(self, account: str | None = None) -> WsClient:
+        """A connection for a test: ``account`` = one authenticated as that account if there is one idle."""
+        now = time.monotonic()
+        if self._epoch() != self._idle_epoch:
+            self.close()
+        for key in ((account, None) if account is not None else (None,)):
+            idle = self._idle.get(key, [])
+            while idle:
+                since, client = idle.pop()
+                if (not client.closed and now - since < self.max_idle
+                        and (key is None or client.authorised_until > now)):
+                    self.reuses += 1
+                    return client
+                client.close()
+        self.connections += 1
+        client = self._connect()
+        client.pool_epoch = self._idle_epoch
+        return client
+
+    def give_back(self, account: str | None, client: WsClient) -> None:
+        """After the test: kept for the next one if reusable (and fewer than ``keep`` idle), else closed."""
+        if self._epoch() != self._idle_epoch:
+            self.close()
+        key = account if client.authorised_until else None
+        idle = self._idle.setdefault(key, [])
+        if client.reusable() and len(idle) < self.keep and client.pool_epoch == self._idle_epoch:
+            idle.append((time.monotonic(), client))
+        else:
+            client.close()
+
+    def close(self) -> None:
+        for idle in self._idle.values():
+            for _, client in idle:
+                client.close()
+        self._idle.clear()
+        self._idle_epoch = self._epoch()
 
 
 def renewal_due(login: object) -> float:

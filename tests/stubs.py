@@ -66,3 +66,38 @@ def reply_json(handler: http.server.BaseHTTPRequestHandler, status: int, body: o
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)
+
+
+class AuthGateway:
+    """A JSON-RPC WS stub that answers ``public/auth`` with a token of ``expires_in`` seconds and anything else with
+    "ok", counting connections and logins; ``special(connection, request)`` may answer a request itself (True: done
+    with it; None: the connection is over)."""
+
+    def __init__(self, expires_in: float = 900) -> None:
+        self.expires_in = expires_in
+        self.connections = self.auths = 0
+        self.lock = threading.Lock()
+
+    def special(self, connection, request: dict) -> bool | None:
+        return False
+
+    def __call__(self, connection) -> None:
+        with self.lock:
+            self.connections += 1
+        for frame in connection:
+            try:
+                request = json.loads(frame)
+            except ValueError:
+                continue
+            handled = self.special(connection, request)
+            if handled is None:
+                return
+            if handled:
+                continue
+            result = "ok"
+            if request["method"] == "public/auth":
+                with self.lock:
+                    self.auths += 1
+                result = {"access_token": "token", "refresh_token": "refresh", "expires_in": self.expires_in}
+            connection.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}))
+

@@ -29,3 +29,13 @@ def test_shape_masks_apply_without_a_known_value():
     text = masking.masked_json({"h": "Bearer opaque123", "q": "a=1&client_secret=xyz", "j": "eyJhbGciOi.eyJzdWIi.sig",
                                 "o": object.__new__(type("Odd", (), {"__str__": lambda self: "Bearer zzz"}))})
     assert "opaque123" not in text and "xyz" not in text and "eyJhbGciOi" not in text and "zzz" not in text
+
+
+def test_a_text_masked_before_its_secret_was_known_is_masked_after_it_is():
+    """mask_text remembers its results (issue #18: ~120,000 strings a run); a secret registered later must still
+    be masked in a text seen before it."""
+    text = "reply carries zq-late-k3y-0001 here"
+    assert masking.mask_text(text) == text
+    masking.register_secret("zq-late-k3y-0001")
+    assert masking.mask_text(text) == "reply carries *** here"
+    assert masking.mask_text(text) == "reply carries *** here", "and so on from the memo"

@@ -2,40 +2,25 @@
 when needed (issue #18: the WS fuzz spent a connection and a public/auth per test of a shared budget)."""
 
 import json
-import threading
 import time
 
 from harness.api import Credentials, OrderTracker, PulseApi, TokenManager
 from harness.pacing import Pacer
 from harness.ws import SharedWs, WsClient
-from tests.stubs import StubWsServer
+from tests.stubs import AuthGateway, StubWsServer
 
 TIMEOUT = 2.0
 
 
-class Gateway:
+class Gateway(AuthGateway):
     """A stub that answers public/auth with a token of ``expires_in`` seconds, ``close_me`` by closing the
     connection, anything else with "ok"; it counts connections and authentications."""
 
-    def __init__(self, expires_in: float = 900) -> None:
-        self.expires_in = expires_in
-        self.connections = self.auths = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, connection) -> None:
-        with self.lock:
-            self.connections += 1
-        for frame in connection:
-            request = json.loads(frame)
-            if request["method"] == "close_me":
-                connection.close(1000, "asked to")
-                return
-            result = "ok"
-            if request["method"] == "public/auth":
-                with self.lock:
-                    self.auths += 1
-                result = {"access_token": "token", "refresh_token": "refresh", "expires_in": self.expires_in}
-            connection.send(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}))
+    def special(self, connection, request: dict) -> bool | None:
+        if request["method"] == "close_me":
+            connection.close(1000, "asked to")
+            return None
+        return False
 
 
 def shared(url: str, pacer: Pacer) -> SharedWs:
