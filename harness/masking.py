@@ -19,7 +19,8 @@ _known_lock = threading.Lock()  # secrets arrive on the WS I/O threads too
 
 
 _masked: dict[str, str] = {}  # mask_text's results since the last secret was added (most strings of a run repeat)
-MASKED_LIMIT = 50_000
+MASKED_LIMIT = 50_000  # entries; and only texts up to MASKED_TEXT_LIMIT characters (bodies and tracebacks differ)
+MASKED_TEXT_LIMIT = 256
 
 
 def register_secret(value: str | None) -> None:
@@ -78,6 +79,8 @@ def _secrets_that_fit(length: int) -> list[str]:
 def mask_text(text: str) -> str:
     """``text`` with every secret masked; remembered per text until the next secret is registered (a run masks
     ~120,000 strings for its reports, mostly the same keys, methods, states and instrument names)."""
+    if len(text) > MASKED_TEXT_LIMIT:
+        return _mask_text(text)
     masked = _masked.get(text)
     if masked is None:
         with _known_lock:

@@ -39,3 +39,7 @@ def test_a_text_masked_before_its_secret_was_known_is_masked_after_it_is():
     masking.register_secret("zq-late-k3y-0001")
     assert masking.mask_text(text) == "reply carries *** here"
     assert masking.mask_text(text) == "reply carries *** here", "and so on from the memo"
+    long = "x" * masking.MASKED_TEXT_LIMIT + " zq-long-k3y-0002"  # past the memo's text limit: masked every time
+    assert masking.mask_text(long) == long
+    masking.register_secret("zq-long-k3y-0002")
+    assert masking.mask_text(long).endswith(" ***")
