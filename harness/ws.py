@@ -332,8 +332,7 @@ class WsPool:
     def lease(self, account: str | None = None) -> WsClient:
         """A connection for a test: ``account`` = one authenticated as that account if there is one idle."""
         now = time.monotonic()
-        if self._epoch() != self._idle_epoch:
-            self.close()
+        self._drop_if_clock_moved()
         for key in ((account, None) if account is not None else (None,)):
             idle = self._idle.get(key, [])
             while idle:
@@ -350,14 +349,17 @@ class WsPool:
 
     def give_back(self, account: str | None, client: WsClient) -> None:
         """After the test: kept for the next one if reusable (and fewer than ``keep`` idle), else closed."""
-        if self._epoch() != self._idle_epoch:
-            self.close()
+        self._drop_if_clock_moved()
         key = account if client.authorised_until else None
         idle = self._idle.setdefault(key, [])
         if client.reusable() and len(idle) < self.keep and client.pool_epoch == self._idle_epoch:
             idle.append((time.monotonic(), client))
         else:
             client.close()
+
+    def _drop_if_clock_moved(self) -> None:
+        if self._epoch() != self._idle_epoch:
+            self.close()
 
     def close(self) -> None:
         for idle in self._idle.values():
@@ -388,7 +390,6 @@ class SharedWs:
     def __init__(self, connect: Callable[[], WsClient], grant: Callable[[], dict]) -> None:
         self._connect, self._grant = connect, grant
         self._client: WsClient | None = None
-        self._authorised_until = 0.0
         self.connections = self.authentications = 0  # how often it had to (tests/test_shared_ws.py reads them)
 
     def client(self, *, authenticated: bool = True) -> WsClient:
@@ -397,15 +398,15 @@ class SharedWs:
             if self._client is not None:
                 self._client.close()
             self._client = self._connect()
-            self._authorised_until = 0.0
             self.connections += 1
-        if authenticated and time.monotonic() >= self._authorised_until:
-            self._authorised_until = renewal_due(self._client.call("public/auth", self._grant()))
+        if authenticated and time.monotonic() >= self._client.authorised_until:
+            self._client.login(self._grant())
             self.authentications += 1
         return self._client
 
     def forget_auth(self) -> None:
-        self._authorised_until = 0.0
+        if self._client is not None:
+            self._client.authorised_until = 0.0
 
     def close(self) -> None:
         if self._client is not None:
