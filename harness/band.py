@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.placement import on_tick
+from harness.placement import book_index, on_tick
 
 
 class BandUnavailable(Exception):
@@ -80,7 +80,7 @@ def read_band(api, pulse_env) -> tuple[PriceBand, dict]:
     """The band the suite's orders go in on the test instrument, and the book it was read from; a run without a
     venue (or whose instrument someone started quoting on) fails NOT COVERED rather than guessing."""
     book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)
-    index_price = api.call("public/get_index_price", index_name=pulse_env.index_name)
+    index_price = book_index(book, api.call, pulse_env)
     if pulse_env.no_venue:
         pytest.fail(f"NOT COVERED: {pulse_env.no_venue}", pytrace=False)
     try:

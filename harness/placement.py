@@ -17,11 +17,20 @@ def on_tick(price: float, tick: float, rounding: Callable[[float], float] = roun
     return round(rounding(price / tick) * tick, 10)
 
 
+def book_index(book: object, call: Callable[..., object], env) -> float:
+    """The index price a book read carries (get_order_book: ``index_price``, "Current index price", Required false,
+    I-660); a book without a positive number there costs one ``public/get_index_price``. Every placement reads the
+    book anyway, so on a gateway that sends the field this saves a request per setup (~4 % of a remote run)."""
+    value = book.get("index_price") if isinstance(book, dict) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return float(value)
+    return float(call("public/get_index_price", index_name=env.index_name))
+
+
 def far_prices(call: Callable[..., object], env) -> tuple[float, float]:
     """(buy price, sell price) for ``env.test_instrument``: far below every bid, far above every ask."""
-    index = float(call("public/get_index_price", index_name=env.index_name))
     book = call("private/get_order_book", instrument_name=env.test_instrument, depth=1)
-    return far_from(index, book, env)
+    return far_from(book_index(book, call, env), book, env)
 
 
 def far_from(index: float, book: dict, env) -> tuple[float, float]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from harness.api import PulseApi
 from harness.env import Environment
-from harness.placement import on_tick
+from harness.placement import book_index, on_tick
 
 
 class NoRoomToCross(Exception):
@@ -57,7 +57,7 @@ def cross_own_orders(maker: PulseApi, taker: PulseApi, environment: Environment,
     """Trade ``contracts`` contracts of the test instrument between maker and taker; return the trade."""
     instrument = environment.test_instrument
     book = maker.call("private/get_order_book", instrument_name=instrument, depth=1)
-    price = crossing_price(book, float(book.get("index_price") or book.get("mark_price")), environment.tick_size)
+    price = crossing_price(book, book_index(book, maker.call, environment), environment.tick_size)
     amount = contracts * environment.contract_size
     maker_side = "private/sell" if taker_direction == "buy" else "private/buy"
     taker_side = "private/buy" if taker_direction == "buy" else "private/sell"

@@ -11,7 +11,7 @@ import pytest
 from harness.band import BandUnavailable, find_band
 from harness.checks import Fail, check
 from harness.clock import advance_clock
-from harness.placement import far_limit, far_prices
+from harness.placement import book_index, far_limit, far_prices
 from harness.schema import assert_conforms, notification_schema
 from harness.wire_checks import OK_MESSAGE, is_ok_message
 from harness.ws import WsClient
@@ -160,7 +160,7 @@ def crossing_price(api, env) -> float:
     if env.no_venue:
         pytest.fail(f"NOT COVERED: {env.no_venue}", pytrace=False)
     book = api.call("private/get_order_book", instrument_name=env.test_instrument, depth=1)
-    index = float(api.call("public/get_index_price", index_name=env.index_name))
+    index = book_index(book, api.call, env)
     try:
         return find_band(book, index, env.tick_size, env.contract_size).centre
     except BandUnavailable as exc:  # someone started quoting on the instrument claimed at the start of the run

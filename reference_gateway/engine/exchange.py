@@ -7,7 +7,7 @@ and then publishes the notifications it produced. Small policy methods (``_fok_c
 """
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from reference_gateway.clock import DAY_MS, HOUR_MS, Clock
 from reference_gateway.config import Instrument
@@ -41,6 +41,7 @@ class Exchange(Matching, LinkedOrders, MarketMakerProtection, Publication):
         self.last_prices: dict[str, float] = {}
         self.orders: dict[str, Order] = {}
         self._live: dict[str, Order] = {}  # see _live_orders
+        self._by_account: dict[str, dict[str, Order]] = {}  # see account_orders
         self.positions: dict[tuple[str, str], Position] = {}
         self.public_trades: dict[str, list[dict]] = {name: [] for name in self.instruments}
         self.user_trades: dict[str, list[dict]] = {}
@@ -81,6 +82,20 @@ class Exchange(Matching, LinkedOrders, MarketMakerProtection, Publication):
     def _register(self, order: Order) -> None:
         self.orders[order.order_id] = order
         self._live[order.order_id] = order
+        self._by_account.setdefault(order.account_id, {})[order.order_id] = order
+
+    def forget_order(self, order_id: str) -> None:
+        """Archive an order: no query lists it any more (another firm's replaced quotes, deviations.py)."""
+        order = self.orders.pop(order_id, None)
+        if order is not None:
+            self._live.pop(order_id, None)
+            self._by_account.get(order.account_id, {}).pop(order_id, None)
+
+    def account_orders(self, account_id: str) -> Iterable[Order]:
+        """One account's orders, oldest first: the order queries scan these, not every account's orders (a scan
+        per listing grew with the run: ~1.8 k listings over ~6 k orders in a plain local run, ~0.3 s of the
+        gateway's ~7.7 s of CPU)."""
+        return self._by_account.get(account_id, {}).values()
 
     def _live_orders(self) -> list[Order]:
         """The orders that are still open, oldest first. Terminal states never reopen (I-25), so an order is

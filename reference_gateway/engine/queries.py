@@ -188,8 +188,8 @@ class Queries:
 
     # ---------------------------------------------------------------- orders
     def _account_orders(self, account_id: str, instrument_name: str | None = None) -> list[Order]:
-        return [o for o in self.x.orders.values() if o.account_id == account_id
-                and (instrument_name is None or o.instrument_name == instrument_name)]
+        return [o for o in self.x.account_orders(account_id)
+                if instrument_name is None or o.instrument_name == instrument_name]
 
     def get_order_state(self, account_id: str, p: dict) -> list[dict]:
         return [self.x._own_order(account_id, p["order_id"]).to_wire()]
