@@ -7,6 +7,7 @@ after it): grid units (contracts, ticks from the band centre) checked against th
 """
 
 import math
+import time
 from collections.abc import Callable
 
 FAR_FRACTION = 0.3  # 30 % from the index and from the best price on the same side
@@ -25,6 +26,17 @@ def book_index(book: object, call: Callable[..., object], env) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
         return float(value)
     return float(call("public/get_index_price", index_name=env.index_name))
+
+
+def gateway_now_ms(call: Callable[..., object], env, instrument_name: str | None = None) -> int:
+    """The gateway's own clock, as a depth-1 book's ``timestamp`` reports it ("The timestamp", Required false,
+    I-660; a local gateway's clock may have been moved by local_only tests); the local wall clock where the book
+    has no millisecond number there (on dev and staging the gateway's clock is the wall clock)."""
+    book = call("private/get_order_book", instrument_name=instrument_name or env.test_instrument, depth=1)
+    stamp = book.get("timestamp") if isinstance(book, dict) else None
+    if isinstance(stamp, int) and not isinstance(stamp, bool) and stamp > 10**12:
+        return stamp
+    return int(time.time() * 1000)
 
 
 def far_prices(call: Callable[..., object], env) -> tuple[float, float]:

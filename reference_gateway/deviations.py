@@ -365,8 +365,16 @@ TRADE_METHODS = {"private/buy", "private/sell", "private/edit", "public/last_tra
                  "private/get_user_trades_by_instrument", "private/get_user_trades_by_order"}
 
 
+# what a book may leave out (GetOrderBookResponse: every field Required false); kept: the levels, the best prices
+# ("null if there aren't any") and instrument_name, which a book without them would not be one of
+BOOK_OPTIONAL_FIELDS = ("index_price", "timestamp", "stats", "mark_price", "settlement_price", "state", "last_price",
+                        "best_bid_amount", "best_ask_amount", "underlying_price", "underlying_index", "greeks",
+                        "ask_iv", "bid_iv")
+
+
 @deviation("optional_fields_absent", "payload", "fields the doc marks Required false are left out: trades without "
-           "'api', orders without 'max_show', order books without 'index_price'", "trading or market_data or subscriptions")
+           "'api', orders without 'max_show', order books with only their levels, best prices and instrument_name",
+           "trading or market_data or subscriptions")
 def _optional_fields_absent(gw: Gateway) -> None:
     def drop(item: dict) -> dict:
         if "trade_id" in item:
@@ -375,12 +383,13 @@ def _optional_fields_absent(gw: Gateway) -> None:
             item.pop("max_show", None)
         return item
 
-    def drop_book_index(book: object) -> object:
-        if isinstance(book, dict):
-            book.pop("index_price", None)  # the suite then reads public/get_index_price (harness.placement.book_index)
+    def drop_book_fields(book: object) -> object:
+        if isinstance(book, dict):  # the suite then reads public/get_index_price and its own clock (harness.placement)
+            for name in BOOK_OPTIONAL_FIELDS:
+                book.pop(name, None)
         return book
     on_results(gw, TRADE_METHODS | ORDER_METHODS, lambda result: map_dicts(result, drop))
-    on_results(gw, {"private/get_order_book"}, drop_book_index)
+    on_results(gw, {"private/get_order_book"}, drop_book_fields)
     gw.notification_hooks.append(lambda channel, data: map_dicts(data, drop) if channel.startswith("user.") else data)
 
 

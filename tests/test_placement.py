@@ -1,10 +1,10 @@
-"""Where the suite's placements take the index price from (harness.placement.book_index, I-660)."""
+"""Where the suite's placements take the index price and the gateway clock from (harness.placement, I-660)."""
 
 from types import SimpleNamespace
 
 import pytest
 
-from harness.placement import book_index, far_prices
+from harness.placement import book_index, far_prices, gateway_now_ms
 
 ENV = SimpleNamespace(index_name="btc_usd", test_instrument="BTC_USD-PERPETUAL", tick_size=0.5)
 
@@ -51,3 +51,19 @@ def test_far_prices_fall_back_to_get_index_price():
     buy, sell = far_prices(call, ENV)
     assert [method for method, _ in call.sent] == ["private/get_order_book", "public/get_index_price"]
     assert buy <= 30_000.0 * 0.7 and sell >= 30_000.0 * 1.3
+
+
+def test_the_gateway_clock_is_the_book_timestamp():
+    call = Calls({"timestamp": 1_764_000_000_123})
+    assert gateway_now_ms(call, ENV) == 1_764_000_000_123
+    assert call.sent == [("private/get_order_book", {"instrument_name": "BTC_USD-PERPETUAL", "depth": 1})]
+
+
+@pytest.mark.parametrize("book", [{}, {"timestamp": None}, {"timestamp": "1764000000123"}, {"timestamp": True},
+                                  {"timestamp": 1_764_000_000}, None],
+                         ids=["absent", "null", "string", "bool", "seconds", "no book"])
+def test_without_a_millisecond_timestamp_the_local_clock_stands_in(book, monkeypatch):
+    """Required false: a book without a millisecond timestamp gives the local wall clock (a seconds value is not
+    taken for the gateway's clock: I-19 reads timestamps as milliseconds; its own checks report it)."""
+    monkeypatch.setattr("harness.placement.time.time", lambda: 1_800_000_000.5)
+    assert gateway_now_ms(Calls(book), ENV, "ETH_USD-PERPETUAL") == 1_800_000_000_500

@@ -1,9 +1,8 @@
 """public/auth with grant_type client_signature (doc section "Authentication"; register I-10)."""
 
-import time
-
 import pytest
 
+from harness import placement
 from harness.signer import signature_grant
 from harness.wire_checks import is_common_code
 
@@ -16,8 +15,7 @@ STALE_BY_MS = 10 * 60 * 1000  # ten minutes: far outside Deribit's 60 s window o
 def gateway_now_ms(pulse_env, pulse) -> int:
     """The gateway's own clock, as the order book's "timestamp" reports it (a local gateway's clock may have
     been moved by local_only tests; on dev and staging it is the wall clock)."""
-    book = pulse("maker").call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)
-    return int(book.get("timestamp") or time.time() * 1000)
+    return placement.gateway_now_ms(pulse("maker").call, pulse_env)
 
 
 @pytest.fixture

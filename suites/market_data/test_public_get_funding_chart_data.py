@@ -3,6 +3,7 @@
 import pytest
 
 from harness.doc import HOUR_MS
+from harness.placement import gateway_now_ms
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import funding_period_ms, is_ms_timestamp, is_number
 
@@ -40,7 +41,7 @@ def test_chart_fields(pulse, transport, pulse_env):
 def test_length_bounds_the_period(pulse, transport, pulse_env, length):
     """Doc: "length body string true Specifies time period. 8h - 8 hours, 24h - 24 hours, 1m - 1 month"."""
     api = pulse("maker", transport)
-    now = api.call("private/get_order_book", instrument_name=pulse_env.perpetual, depth=1)["timestamp"]
+    now = gateway_now_ms(api.call, pulse_env, pulse_env.perpetual)
     result = funding_chart(api, pulse_env.perpetual, length)
     period = funding_period_ms(result.get("funding_payments"), HOUR_MS)
     oldest_allowed = now - LENGTH_MS[length] - period  # one funding period of slack at the start (I-300)

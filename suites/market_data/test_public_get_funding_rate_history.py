@@ -3,6 +3,7 @@
 import pytest
 
 from harness.doc import HOUR_MS
+from harness.placement import gateway_now_ms
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import funding_period_ms, is_number
 
@@ -17,7 +18,7 @@ def test_history_within_the_window(pulse, transport, pulse_env):
     """Doc: "end_timestamp ... End timestamp", "start_timestamp ... Start timestamp"; entries
     GetFundingRateHistoryResponse (current_payment, funding_payments, funding_prices)."""
     api = pulse("maker", transport)
-    now = api.call("private/get_order_book", instrument_name=pulse_env.perpetual, depth=1)["timestamp"]
+    now = gateway_now_ms(api.call, pulse_env, pulse_env.perpetual)
     start, end = now - WINDOW_HOURS * HOUR_MS, now  # several periods of any length a gateway may use (I-300)
     history = api.call("public/get_funding_rate_history", instrument_name=pulse_env.perpetual,
                        start_timestamp=start, end_timestamp=end)
