@@ -32,7 +32,7 @@ def test_a_book_carrying_the_index_costs_no_second_request():
                                   {"index_price": float("inf")}, None],
                          ids=["absent", "null", "bool", "string", "zero", "negative", "nan", "inf", "no book"])
 def test_without_a_positive_number_the_index_is_read(book):
-    """Required false (I-160): a book without the field, or with something that is not a usable price, costs one
+    """Required false (I-301): a book without the field, or with something that is not a usable price, costs one
     public/get_index_price of the environment's index."""
     call = Calls(book)
     assert book_index(book, call, ENV) == 50_000.0

@@ -23,7 +23,7 @@ def test_index_price_agrees_with_the_order_book(pulse, pulse_env):
     api = pulse("maker")
     price = api.call("public/get_index_price", index_name=pulse_env.index_name)
     book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1)
-    if not isinstance(book, dict) or book.get("index_price") is None:  # Required false (I-160)
+    if not isinstance(book, dict) or book.get("index_price") is None:  # Required false (I-301)
         pytest.skip(f"the order book of {pulse_env.test_instrument} carries no index_price (Required false): nothing "
                     "to compare get_index_price with")
     listed = book["index_price"]

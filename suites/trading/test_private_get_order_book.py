@@ -48,7 +48,7 @@ def test_book_fields(pulse, transport, pulse_env):
     check_levels("asks", book.get("asks"), descending=False)
     for name, valid, documented in (("index_price", is_number, "number"), ("timestamp", is_ms_timestamp, "ms"),
                                     ("stats", lambda value: isinstance(value, dict), "OrderBookStats")):
-        # Required false (I-160): a field may be left out; one that is sent has the documented type
+        # Required false (I-301): a field may be left out; one that is sent has the documented type
         assert name not in book or valid(book[name]), f"{name}: received {book[name]!r}; documented {documented}"
     for side, levels in (("bid", book["bids"]), ("ask", book["asks"])):
         best = book.get(f"best_{side}_price")
