@@ -365,6 +365,13 @@ TRADE_METHODS = {"private/buy", "private/sell", "private/edit", "public/last_tra
                  "private/get_user_trades_by_instrument", "private/get_user_trades_by_order"}
 
 
+def without_keys(value: object, *names: str) -> object:
+    if isinstance(value, dict):
+        for name in names:
+            value.pop(name, None)
+    return value
+
+
 # what a book may leave out (GetOrderBookResponse: every field Required false); kept: the levels, the best prices
 # ("null if there aren't any") and instrument_name, which a book without them would not be one of
 BOOK_OPTIONAL_FIELDS = ("index_price", "timestamp", "stats", "mark_price", "settlement_price", "state", "last_price",
@@ -373,7 +380,8 @@ BOOK_OPTIONAL_FIELDS = ("index_price", "timestamp", "stats", "mark_price", "sett
 
 
 @deviation("optional_fields_absent", "payload", "fields the doc marks Required false are left out: trades without "
-           "'api', orders without 'max_show', order books with only their levels, best prices and instrument_name",
+           "'api', orders without 'max_show', order books with only their levels, best prices and instrument_name, "
+           "TradingView charts without status and cost, funding charts without current_payment, perp_open, spot_open",
            "trading or market_data or subscriptions")
 def _optional_fields_absent(gw: Gateway) -> None:
     def drop(item: dict) -> dict:
@@ -384,12 +392,17 @@ def _optional_fields_absent(gw: Gateway) -> None:
         return item
 
     def drop_book_fields(book: object) -> object:
-        if isinstance(book, dict):  # the suite then reads public/get_index_price and its own clock (harness.placement)
-            for name in BOOK_OPTIONAL_FIELDS:
-                book.pop(name, None)
-        return book
+        # the suite then reads public/get_index_price and its own clock (harness.placement)
+        return without_keys(book, *BOOK_OPTIONAL_FIELDS)
     on_results(gw, TRADE_METHODS | ORDER_METHODS, lambda result: map_dicts(result, drop))
     on_results(gw, {"private/get_order_book"}, drop_book_fields)
+    on_results(gw, {"private/get_tradingview_chart_data"}, lambda chart: without_keys(chart, "status", "cost"))
+
+    def drop_funding_fields(chart: object) -> object:
+        for price in (chart.get("funding_prices") or []) if isinstance(chart, dict) else []:
+            without_keys(price, "perp_open", "spot_open")
+        return without_keys(chart, "current_payment")
+    on_results(gw, {"public/get_funding_chart_data"}, drop_funding_fields)
     gw.notification_hooks.append(lambda channel, data: map_dicts(data, drop) if channel.startswith("user.") else data)
 
 

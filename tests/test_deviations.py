@@ -259,6 +259,12 @@ def test_optional_fields_absent(gateway, ws_of):
     assert trades and all("api" not in t for t in trades)
     book = taker.result("private/get_order_book", {"instrument_name": "BTC_USD-25DEC26", "depth": 1})
     assert {"index_price", "timestamp", "stats"}.isdisjoint(book) and {"bids", "asks", "instrument_name"} <= set(book)
+    bars = taker.result("private/get_tradingview_chart_data", {"instrument_name": "BTC_USD-25DEC26", "resolution": "1",
+                                                                "start_timestamp": 1, "end_timestamp": 2})
+    assert {"status", "cost"}.isdisjoint(bars) and "ticks" in bars
+    funding = taker.result("public/get_funding_chart_data", {"instrument_name": "BTC_USD-PERPETUAL", "length": "8h"})
+    assert "current_payment" not in funding and funding["funding_prices"]
+    assert all({"perp_open", "spot_open"}.isdisjoint(p) and "perp_close" in p for p in funding["funding_prices"])
 
 
 def test_change_only_channels_send_only_the_book_snapshot_at_subscribe(gateway, ws_of):

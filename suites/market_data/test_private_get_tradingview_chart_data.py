@@ -30,9 +30,10 @@ def test_bars_cover_our_trade(pulse, transport, pulse_env, own_trades):
     bad = [t for t in ticks if not is_ms_timestamp(t)]
     assert not bad, f"ticks: received {bad}; documented \"milliseconds since UNIX epoch\""
     assert is_sorted(ticks) and len(set(ticks)) == len(ticks), f"ticks: received {ticks}; a time axis ascends"
-    assert result.get("status") == "ok", f"status: received {result.get('status')!r}; documented ok (bars exist)"
-    for series in SERIES:
-        values = result.get(series)
+    # every field but the time axis is Required false (I-301): each one sent is checked
+    assert result.get("status", "ok") == "ok", f"status: received {result['status']!r}; documented ok (bars exist)"
+    for series in (name for name in SERIES if name in result):
+        values = result[series]
         assert isinstance(values, list) and len(values) == len(ticks) and all(is_number(v) for v in values), (
             f"{series}: received {values!r}; documented one number per tick ({len(ticks)} ticks)")
 
@@ -59,8 +60,11 @@ def test_bar_of_our_trade_contains_its_price(pulse, transport, pulse_env, own_tr
 def test_empty_window_is_no_data(pulse, transport, pulse_env):
     """Doc: "status ... Status of the query ok or no_data"."""
     result = chart(pulse("maker", transport), pulse_env.test_instrument, 1, 2)
-    assert result.get("status") == "no_data", f"status: received {result.get('status')!r} for 1970; documented no_data"
-    assert result.get("ticks") == [], f"ticks: received {result.get('ticks')!r}; no bars in an empty window"
+    if "status" not in result and "ticks" not in result:  # both Required false (I-301)
+        pytest.skip("the chart carries neither status nor ticks: nothing says whether the 1970 window has data")
+    assert result.get("status", "no_data") == "no_data", (
+        f"status: received {result['status']!r} for 1970; documented no_data")
+    assert result.get("ticks", []) == [], f"ticks: received {result['ticks']!r}; no bars in an empty window"
 
 
 @pytest.mark.check("negative")
