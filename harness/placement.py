@@ -10,6 +10,8 @@ import math
 import time
 from collections.abc import Callable
 
+from harness.wire_checks import is_ms_timestamp, is_number
+
 FAR_FRACTION = 0.3  # 30 % from the index and from the best price on the same side
 
 
@@ -23,7 +25,7 @@ def book_index(book: object, call: Callable[..., object], env) -> float:
     I-660); a book without a positive number there costs one ``public/get_index_price``. Every placement reads the
     book anyway, so on a gateway that sends the field this saves a request per setup (~2 % of a remote run)."""
     value = book.get("index_price") if isinstance(book, dict) else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+    if is_number(value) and math.isfinite(value) and value > 0:
         return float(value)
     return float(call("public/get_index_price", index_name=env.index_name))
 
@@ -34,9 +36,7 @@ def gateway_now_ms(call: Callable[..., object], env, instrument_name: str | None
     has no millisecond number there (on dev and staging the gateway's clock is the wall clock)."""
     book = call("private/get_order_book", instrument_name=instrument_name or env.test_instrument, depth=1)
     stamp = book.get("timestamp") if isinstance(book, dict) else None
-    if isinstance(stamp, int) and not isinstance(stamp, bool) and stamp > 10**12:
-        return stamp
-    return int(time.time() * 1000)
+    return stamp if is_ms_timestamp(stamp) else int(time.time() * 1000)
 
 
 def far_prices(call: Callable[..., object], env) -> tuple[float, float]:

@@ -21,6 +21,7 @@ from reference_gateway.config import PERPETUAL_EXPIRY_MS
 from reference_gateway.engine.exchange import HOUR_MS
 from reference_gateway.errors import TOO_MANY_REQUESTS, PulseError
 from reference_gateway.faults import ORDER_METHODS, on_results, replace
+from reference_gateway.faults.seams import without
 from reference_gateway.gateway import Gateway
 from reference_gateway.params import METHOD_PARAMS, validate
 
@@ -177,7 +178,7 @@ def _market_maker(gw: Gateway) -> None:
                     price = on_tick_grid(mid + sign * level * instrument.tick_size, instrument.tick_size)
                     x.place_order(maker, direction, limit_order(name, amount, price, label="mm"), None)
         # the firm's replaced quotes are archived: the order history the gateway scans stays bounded
-        for order_id in [order_id for order_id, order in x.orders.items() if order.account_id == maker and not order.is_open]:
+        for order_id in [order.order_id for order in x.account_orders(maker) if not order.is_open]:
             x.forget_order(order_id)
 
     requote()
@@ -365,13 +366,6 @@ TRADE_METHODS = {"private/buy", "private/sell", "private/edit", "public/last_tra
                  "private/get_user_trades_by_instrument", "private/get_user_trades_by_order"}
 
 
-def without_keys(value: object, *names: str) -> object:
-    if isinstance(value, dict):
-        for name in names:
-            value.pop(name, None)
-    return value
-
-
 # what a book may leave out (GetOrderBookResponse: every field Required false); kept: the levels, the best prices
 # ("null if there aren't any") and instrument_name, which a book without them would not be one of
 BOOK_OPTIONAL_FIELDS = ("index_price", "timestamp", "stats", "mark_price", "settlement_price", "state", "last_price",
@@ -391,17 +385,13 @@ def _optional_fields_absent(gw: Gateway) -> None:
             item.pop("max_show", None)
         return item
 
-    def drop_book_fields(book: object) -> object:
-        # the suite then reads public/get_index_price and its own clock (harness.placement)
-        return without_keys(book, *BOOK_OPTIONAL_FIELDS)
+    def drop_funding_fields(chart: dict) -> dict:
+        return {**without("current_payment")(chart),
+                "funding_prices": [without("perp_open", "spot_open")(p) for p in chart.get("funding_prices") or []]}
     on_results(gw, TRADE_METHODS | ORDER_METHODS, lambda result: map_dicts(result, drop))
-    on_results(gw, {"private/get_order_book"}, drop_book_fields)
-    on_results(gw, {"private/get_tradingview_chart_data"}, lambda chart: without_keys(chart, "status", "cost"))
-
-    def drop_funding_fields(chart: object) -> object:
-        for price in (chart.get("funding_prices") or []) if isinstance(chart, dict) else []:
-            without_keys(price, "perp_open", "spot_open")
-        return without_keys(chart, "current_payment")
+    # a book without these: the suite then reads public/get_index_price and its own clock (harness.placement)
+    on_results(gw, {"private/get_order_book"}, without(*BOOK_OPTIONAL_FIELDS))
+    on_results(gw, {"private/get_tradingview_chart_data"}, without("status", "cost"))
     on_results(gw, {"public/get_funding_chart_data"}, drop_funding_fields)
     gw.notification_hooks.append(lambda channel, data: map_dicts(data, drop) if channel.startswith("user.") else data)
 
