@@ -331,16 +331,26 @@ def _follow_local(document: dict, ref: str) -> tuple[str, dict]:
     return pointer, node
 
 
+def http_response_schema(method: str, status: str) -> dict | None:
+    """The schema of an HTTP operation's ``status`` response body, as a `$ref` wrapper (None: not documented)."""
+    http = _http_operations()
+    if method not in http:
+        return None
+    path, verb, operation = http[method]
+    response = operation["responses"].get(status)
+    if response is None:
+        return None
+    pointer = json_pointer(["paths", path, verb, "responses", status])
+    if "$ref" in response:
+        pointer, response = _follow_local(openapi(), response["$ref"])
+    return {"$ref": f"{OPENAPI_URI}#{pointer}/content/application~1json/schema"}
+
+
 def result_schema(method: str) -> dict:
     """The schema of a JSON-RPC method's result (HTTP 200 body, WS `result`), as a `$ref` wrapper."""
-    http = _http_operations()
-    if method in http:
-        path, verb, operation = http[method]
-        pointer = json_pointer(["paths", path, verb, "responses", "200"])
-        response = operation["responses"]["200"]
-        if "$ref" in response:
-            pointer, response = _follow_local(openapi(), response["$ref"])
-        return {"$ref": f"{OPENAPI_URI}#{pointer}/content/application~1json/schema"}
+    http = http_response_schema(method, "200")
+    if http is not None:
+        return http
     operation = _asyncapi_operation(method)
     if "reply" not in operation:
         raise KeyError(f"{method} has no reply (see its description in {ASYNCAPI_PATH.name})")

@@ -396,6 +396,20 @@ def _optional_fields_absent(gw: Gateway) -> None:
     gw.notification_hooks.append(lambda channel, data: map_dicts(data, drop) if channel.startswith("user.") else data)
 
 
+# OrderConfirmation flags every order has (all Required false): I-160 reads them as present (non-strict)
+ORDER_FLAGS = ("post_only", "reduce_only", "replaced", "mmp")
+
+
+@deviation("order_flags_absent", "payload", "orders leave out their Required false flags post_only, reduce_only, "
+           "replaced and mmp (in results and user.orders notifications)", "trading or subscriptions",
+           contradicts=("I-160",))  # I-160: every unconditional property is present (non-strict)
+def _order_flags_absent(gw: Gateway) -> None:
+    def drop(item: dict) -> dict:
+        return without(*ORDER_FLAGS)(item) if "order_state" in item else item
+    on_results(gw, ORDER_METHODS, lambda result: map_dicts(result, drop))
+    gw.notification_hooks.append(lambda channel, data: map_dicts(data, drop) if channel.startswith("user.") else data)
+
+
 @deviation("change_only_channels", "subscriptions", "channels publish on change only: nothing at subscribe time except "
            "the book's snapshot", "subscriptions", contradicts=("I-45",))  # I-45: a value on subscribe
 def _change_only_channels(gw: Gateway) -> None:

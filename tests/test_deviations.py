@@ -267,6 +267,19 @@ def test_optional_fields_absent(gateway, ws_of):
     assert all({"perp_open", "spot_open"}.isdisjoint(p) and "perp_close" in p for p in funding["funding_prices"])
 
 
+def test_order_flags_absent_from_results_and_notifications(gateway, ws_of):
+    running = gateway("order_flags_absent")
+    maker, taker = ws_of(running), ws_of(running, TAKER)
+    maker.result("private/subscribe", {"channels": ["user.orders.BTC_USD-25DEC26.raw"]})
+    bought = cross(maker, taker)
+    flags = {"post_only", "reduce_only", "replaced", "mmp"}
+    assert flags.isdisjoint(bought["order"]) and {"order_state", "amount", "time_in_force"} <= set(bought["order"])
+    state = taker.result("private/get_order_state", {"order_id": bought["order"]["order_id"]})
+    assert [(flags.isdisjoint(order), order["order_state"]) for order in state] == [(True, "filled")]
+    notified = maker.notifications("user.orders.BTC_USD-25DEC26.raw", 0.5)
+    assert notified and all(flags.isdisjoint(order) for order in notified)
+
+
 def test_change_only_channels_send_only_the_book_snapshot_at_subscribe(gateway, ws_of):
     ws = ws_of(gateway("change_only_channels"))
     ws.result("public/subscribe", {"channels": ["quote.BTC_USD-25DEC26", "book.BTC_USD-25DEC26.raw",

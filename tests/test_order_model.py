@@ -183,3 +183,33 @@ def test_book_levels_show_max_show_and_sort_by_price_then_time():
     assert [o.price for o in model.in_book("sell")] == [100.5, 100.5, 101.0]
     buy(model, 60, 101.0)
     assert hidden.order_state == "filled" and book_levels(model, "sell") == {}
+
+
+def test_the_checks_compare_the_fields_sent_and_pass_over_those_left_out():
+    """Every OrderConfirmation and trade property is "Required false": a field left out is I-160's to report
+    (non-strict, by the schema checks), never a strict model failure; a field sent with another value is one."""
+    from harness.model.checks import Observations, check_trade, order_mismatches
+
+    model = exchange()
+    order = buy(model, 10, 100.0).order
+    order.order_id = "o-1"
+    sent = {**order.expected_fields(), "order_id": "o-1"}
+    assert order_mismatches(model, order, sent) == []
+    flags = ("post_only", "reduce_only", "replaced", "mmp", "time_in_force", "filled_amount")
+    assert order_mismatches(model, order, {k: v for k, v in sent.items() if k not in flags}) == []
+    wrong = order_mismatches(model, order, {**sent, "post_only": True, "amount": 20})
+    assert [p.split(":")[0] for p in wrong] == ["amount", "post_only"]
+
+    resting = sell(model, 10, 100.0)
+    trade = resting.trades[0]
+    received = {"price": 100.0, "amount": 10, "direction": "sell"}  # no instrument_name
+    check_trade(trade, resting.order, received, "a trade without instrument_name")
+    with pytest.raises(AssertionError, match="price: received 99.5"):
+        check_trade(trade, resting.order, {**received, "price": 99.5}, "a trade at another price")
+
+    seen = Observations()
+    seen.order({"order_id": "o-1", "order_state": "open", "creation_timestamp": 1_700_000_000_000}, "buy")
+    seen.order({"order_id": "o-1", "filled_amount": 0}, "a state without order_state or creation_timestamp")
+    seen.order({"order_id": "o-1", "order_state": "cancelled", "creation_timestamp": 1_700_000_000_000}, "cancel")
+    with pytest.raises(AssertionError, match="I-25 allows no such transition"):
+        seen.order({"order_id": "o-1", "order_state": "open"}, "reopened")

@@ -75,7 +75,30 @@ def test_a_check_failure_is_found_inside_wrappers():
             raise RuntimeError("hypothesis wrapped it") from exc
     except RuntimeError as wrapped:
         assert grade(wrapped) == checks.NON_STRICT
-    assert grade(ExceptionGroup("two", [ValueError(), inner])) == checks.NON_STRICT
+    assert checks.find_check_failure(ExceptionGroup("two", [ValueError(), inner])) is inner
+
+
+def test_several_failures_at_once_grade_as_the_strictest():
+    """hypothesis' distinct failures and schemathesis' FailureGroup: a non-strict check beside a strict failure
+    leaves the case strict (the first CheckFailure found used to decide); readings are those of the non-strict."""
+    reading = failure_of(index_price_is_close, 5, 1)  # non-strict, I-400
+    informational = failure_of(estimated_delivery_price_present, {})
+    assert grade(ExceptionGroup("two", [reading, AssertionError("status")])) == checks.STRICT
+    assert grade(ExceptionGroup("two", [informational, reading])) == checks.NON_STRICT
+    assert grade(ExceptionGroup("one", [informational])) == checks.INFORMATIONAL
+    assert checks.interpretation_of(ExceptionGroup("two", [reading, AssertionError()]), ["I-07"]) == ["I-400", "I-07"]
+    assert checks.interpretation_of(ExceptionGroup("two", [reading, AssertionError()])) == ["I-400"]
+
+
+def test_a_check_raised_inside_schemathesis_keeps_its_grade():
+    """schemathesis turns a check's exception into a CustomFailure that keeps it as ``exception``."""
+    from schemathesis.core.failures import CustomFailure, FailureGroup
+    reading = failure_of(index_price_is_close, 5, 1)
+    custom = CustomFailure(operation="POST /x", title="pulse_response_schema", message=str(reading), exception=reading)
+    assert grade(FailureGroup([custom], "failed")) == checks.NON_STRICT
+    assert checks.interpretation_of(FailureGroup([custom], "failed"), ["I-180"]) == ["I-400"]
+    plain = CustomFailure(operation="POST /x", title="pulse_invariants", message="x", exception=AssertionError("x"))
+    assert grade(FailureGroup([custom, plain], "failed")) == checks.STRICT
 
 
 def test_no_suite_module_carries_a_module_level_interpretation():

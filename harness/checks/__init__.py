@@ -73,18 +73,69 @@ def check(clause: str, interpretation: str | None = None, informational: bool = 
 
 
 def find_check_failure(exc: BaseException | None) -> CheckFailure | None:
-    """The CheckFailure behind ``exc`` (hypothesis and schemathesis may wrap or chain it)."""
+    """The CheckFailure behind ``exc`` (hypothesis and schemathesis may wrap or chain it): the first one found."""
+    for leaf in failure_leaves(exc):
+        found = _behind(leaf)
+        if found is not None:
+            return found
+    return None
+
+
+def failure_leaves(exc: BaseException | None) -> list[BaseException]:
+    """The separate failures inside ``exc``: each member of an exception group (hypothesis' distinct failures,
+    schemathesis' FailureGroup of check failures; a check of ours raised inside schemathesis is the ``exception``
+    of its CustomFailure), else ``exc`` itself."""
+    leaves: list[BaseException] = []
+    seen: set[int] = set()
+
+    def walk(node: BaseException) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        inner = getattr(node, "exception", None)
+        members = getattr(node, "exceptions", None)
+        if isinstance(inner, BaseException):  # schemathesis' CustomFailure
+            walk(inner)
+        elif isinstance(members, (list, tuple)) and members and not isinstance(node, CheckFailure):
+            for member in members:
+                if isinstance(member, BaseException):
+                    walk(member)
+        else:
+            leaves.append(node)
+
+    if exc is not None:
+        walk(exc)
+    return leaves
+
+
+def _behind(exc: BaseException | None) -> CheckFailure | None:
+    """The CheckFailure ``exc`` is, or was raised from or while handling (its cause or context chain)."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, CheckFailure):
             return exc
-        for inner in getattr(exc, "exceptions", ()) or ():  # ExceptionGroup (several hypothesis failures)
-            found = find_check_failure(inner)
+        inner = getattr(exc, "exception", None)
+        if isinstance(inner, CheckFailure):
+            return inner
+        for member in getattr(exc, "exceptions", ()) or ():  # a group in the chain: its first CheckFailure
+            found = _behind(member) if isinstance(member, BaseException) else None
             if found:
                 return found
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+SEVERITY = {STRICT: 3, NON_STRICT: 2, INFORMATIONAL: 1}
+
+
+def _leaf_grade(leaf: BaseException, case_interpretations) -> tuple[str, list[str]]:
+    found = _behind(leaf)
+    if found is not None:
+        grade = NON_STRICT if found.grade_hint == STRICT and case_interpretations else found.grade_hint
+        readings = [found.interpretation] if found.interpretation else list(case_interpretations)
+        return grade, readings if grade == NON_STRICT else []
+    return (NON_STRICT, list(case_interpretations)) if case_interpretations else (STRICT, [])
 
 
 def grade(failure: BaseException | None = None, *, case_interpretations: tuple[str, ...] | list[str] = (),
@@ -95,7 +146,9 @@ def grade(failure: BaseException | None = None, *, case_interpretations: tuple[s
     - a CheckFailure: its own hint (with an interpretation: non-strict; informational: informational), except that
       an informational check stays informational and a strict one becomes non-strict when the case itself (its
       function or param, never its module) carries ``interpretation(...)``;
-    - any other failure (plain assert, error): strict, or non-strict when the case carries ``interpretation``.
+    - any other failure (plain assert, error): strict, or non-strict when the case carries ``interpretation``;
+    - several failures at once (an exception group, ``failure_leaves``): the strictest of their grades, so a
+      non-strict check beside a strict failure never makes the case non-strict.
 
     ``failure`` may also be a pytest report with ``pulse`` data (see harness.outcomes): its stored grade is used.
     """
@@ -104,20 +157,22 @@ def grade(failure: BaseException | None = None, *, case_interpretations: tuple[s
     data = getattr(failure, "pulse", None)
     if isinstance(data, dict):  # a pytest TestReport: the grade computed on the worker
         return data.get("grade") or (NON_STRICT if data.get("case_interpretations") else STRICT)
-    found = find_check_failure(failure) if isinstance(failure, BaseException) else None
-    if found is not None:
-        if found.grade_hint == STRICT and case_interpretations:
-            return NON_STRICT
-        return found.grade_hint
-    return NON_STRICT if case_interpretations else STRICT
+    if not isinstance(failure, BaseException):
+        return NON_STRICT if case_interpretations else STRICT
+    grades = [_leaf_grade(leaf, case_interpretations)[0] for leaf in failure_leaves(failure)]
+    return max(grades, key=SEVERITY.__getitem__)
 
 
 def interpretation_of(failure: BaseException | None, case_interpretations=()) -> list[str]:
-    """The register ids a failure rests on (the check's own, else the case's)."""
-    found = find_check_failure(failure) if isinstance(failure, BaseException) else None
-    if found is not None and found.interpretation:
-        return [found.interpretation]
-    return list(case_interpretations)
+    """The register ids a failure rests on: each non-strict failure's (a check's own reading, else the case's)."""
+    if not isinstance(failure, BaseException):
+        return list(case_interpretations)
+    found: list[str] = []
+    for leaf in failure_leaves(failure):
+        for reading in _leaf_grade(leaf, case_interpretations)[1]:
+            if reading not in found:
+                found.append(reading)
+    return found
 
 
 def case_interpretations(item) -> list[str]:

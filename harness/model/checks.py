@@ -34,7 +34,7 @@ def order_mismatches(model: Ledger, order: ModelOrder, received: dict, fields: d
         expected["primary_order_id"] = model.orders[order.primary].order_id
     problems = []
     for name, value in expected.items():
-        if name not in received and may_be_absent(name, received):
+        if name not in received:  # Required false: compared where sent (below)
             continue
         if not same(received.get(name), value):
             rule = RULE_OF_FIELD.get(name, "echo of the request")
@@ -42,14 +42,10 @@ def order_mismatches(model: Ledger, order: ModelOrder, received: dict, fields: d
     return problems
 
 
-# Order fields real (Deribit) payloads omit, which the spec lets a gateway leave out (I-403): nothing to compare.
-OPTIONAL_ORDER_FIELDS = {"api", "max_show"}
-OPTIONAL_UNTRIGGERED_FIELDS = {"filled_amount", "average_price"}
-
-
-def may_be_absent(name: str, received: dict) -> bool:
-    return name in OPTIONAL_ORDER_FIELDS or (
-        name in OPTIONAL_UNTRIGGERED_FIELDS and received.get("order_state") == "untriggered")
+# Every OrderConfirmation and trade property is "Required false": the model compares the fields a gateway sends and
+# passes over those it leaves out. Whether a field is sent is I-160's reading (I-403 lists what may be left out),
+# graded non-strict by the schema checks of each method's and channel's tests. A missing field here was a strict
+# failure, and at a fixture's setup it stopped every check of the test (the order_flags_absent deviation).
 
 
 def describe(order: ModelOrder) -> str:
@@ -108,7 +104,7 @@ def check_trade(trade: ModelTrade, order: ModelOrder, received: object, where: s
     if trade.trade_id is not None:
         expected["trade_id"] = trade.trade_id
     problems = [f"{name}: received {received.get(name)!r}; model predicts {value!r}"
-                for name, value in expected.items() if not same(received.get(name), value)]
+                for name, value in expected.items() if name in received and not same(received.get(name), value)]
     assert not problems, f"{where}: trade #{trade.seq} of <order {order.key}>\n  " + "\n  ".join(problems)
 
 
@@ -138,7 +134,7 @@ class Observations:
         previous = self.orders.get(order_id)
         if previous is not None:
             before, after = previous.get("order_state"), received.get("order_state")
-            assert before == after or may_follow(before, after), (
+            assert None in (before, after) or before == after or may_follow(before, after), (
                 f"{where}: order {order_id} went {before} -> {after}; I-25 allows no such transition"
                 + (" (a terminal state stays terminal)" if before in FINAL else ""))
             for stamp in ("last_update_timestamp",):
@@ -146,11 +142,12 @@ class Observations:
                 if isinstance(old, int) and isinstance(new, int):
                     assert new >= old, f"{where}: order {order_id} {stamp} went backwards: {old} -> {new}"
             old, new = previous.get("creation_timestamp"), received.get("creation_timestamp")
-            assert old is None or new == old, f"{where}: order {order_id} creation_timestamp changed {old} -> {new}"
+            assert old is None or new is None or new == old, (
+                f"{where}: order {order_id} creation_timestamp changed {old} -> {new}")
             old, new = previous.get("filled_amount"), received.get("filled_amount")
             if isinstance(old, (int, float)) and isinstance(new, (int, float)):
                 assert new >= old - 1e-9, f"{where}: order {order_id} filled_amount went down {old} -> {new}"
         created, updated = received.get("creation_timestamp"), received.get("last_update_timestamp")
         if isinstance(created, int) and isinstance(updated, int):
             assert updated >= created, f"{where}: order {order_id} last_update_timestamp {updated} < creation {created}"
-        self.orders[order_id] = received
+        self.orders[order_id] = {**previous, **received} if previous else received  # a field left out keeps its last value

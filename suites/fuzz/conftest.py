@@ -38,7 +38,7 @@ EXAMPLES_PER_OPERATION = {"local": 5, "remote": 2, "thorough": 100}
 
 BUILTIN_CHECKS = (
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
-    "response_schema_conformance", "negative_data_rejection", "positive_data_acceptance",
+    "negative_data_rejection", "positive_data_acceptance",
     "missing_required_header", "use_after_free", "ensure_resource_availability",
 )
 
@@ -149,6 +149,9 @@ def fuzz_config(pulse_env, modes: list[str], *, coverage: bool, stateful: bool =
             # the built-in re-probed after every accepted private case, unpaced (131 requests of a remote fuzz run
             # that the pacer never saw); the Pulse form probes once per operation, through the pacer.
             "ignored_auth": {"enabled": False},
+            # Replaced by pulse_checks.pulse_response_schema: the same documented models, each violated rule graded
+            # by spec/audit.toml (a reading's rule non-strict, naming it; the built-in failed them all alike)
+            "response_schema_conformance": {"enabled": False},
         },
         # Config-level, because schemathesis' pytest plugin replaces a fixture schema's own filters.
         "operations": [{"include-operation-id": operation_id, "enabled": False}
