@@ -28,6 +28,7 @@ class MmpBreach:
     other: dict  # the mmp bid that the trigger must cancel (RPC order)
     bystander: dict  # a non-mmp bid that MMP must leave alone (RPC order)
     traded_at_ms: int
+    bid_price: float  # the price the suite sent for ``other`` (far below the book: rests, never trades)
 
 
 def mmp_config(env) -> dict:
@@ -50,7 +51,7 @@ def breach_mmp(maker, taker, env) -> MmpBreach:
     trade = taker.call("private/buy", instrument_name=env.test_instrument, type="limit", price=centre,
                        amount=env.contract_size, time_in_force="immediate_or_cancel")
     assert trade["trades"], f"the taker's buy at {centre} did not trade with the maker's mmp ask: {trade}"
-    return MmpBreach(config, hit, other, bystander, trade["trades"][0]["timestamp"])
+    return MmpBreach(config, hit, other, bystander, trade["trades"][0]["timestamp"], buy)
 
 
 def give_back(maker, taker, env) -> None:

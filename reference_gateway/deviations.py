@@ -374,13 +374,14 @@ BOOK_OPTIONAL_FIELDS = ("index_price", "timestamp", "stats", "mark_price", "sett
 
 
 @deviation("optional_fields_absent", "payload", "fields the doc marks Required false are left out: trades without "
-           "'api', orders without 'max_show', order books with only their levels, best prices and instrument_name, "
+           "'api', 'index_price', 'mark_price', orders without 'max_show', order books with only their levels, best prices and instrument_name, "
            "TradingView charts without status and cost, funding charts without current_payment, perp_open, spot_open",
            "trading or market_data or subscriptions")
 def _optional_fields_absent(gw: Gateway) -> None:
     def drop(item: dict) -> dict:
-        if "trade_id" in item:
-            item.pop("api", None)
+        if "trade_id" in item:  # real (Deribit) trades leave these out (I-403)
+            for name in ("api", "index_price", "mark_price"):
+                item.pop(name, None)
         if "order_state" in item:
             item.pop("max_show", None)
         return item

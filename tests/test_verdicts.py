@@ -374,3 +374,14 @@ def test_the_jsonrpc_error_checks_grade_the_error_object_three_ways():
         is_error_reply({**base, "error": {"code": -32600, "message": "x", "data": None}}, "invalid_params", 1)
     assert (caught.value.check, grade(caught.value)) == ("error_code_is", "strict")
     assert is_error_reply({**base, "error": {"code": -32602, "message": "x", "data": data}}, "invalid_params", 1)
+
+
+def test_a_property_the_doc_lets_a_gateway_omit_fails_non_strict_when_missing():
+    """harness.checks.presence.sent_field: the value when sent; when not, a non-strict failure resting on I-160
+    (every response property is "Required false"), never a KeyError or a strict "received None"."""
+    from harness.checks.presence import sent_field
+    assert sent_field({"ticks": []}, "ticks", "a chart") == [] and sent_field({"a": None}, "a", "x") is None
+    for payload in ({"status": "ok"}, None, ["ticks"]):
+        failure = failure_of(sent_field, payload, "ticks", "a chart")
+        assert grade(failure) == checks.NON_STRICT and checks.interpretation_of(failure) == ["I-160"]
+        assert "a chart: no 'ticks'" in str(failure)

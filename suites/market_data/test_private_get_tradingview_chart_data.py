@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number, is_sorted
 
@@ -25,7 +26,7 @@ def test_bars_cover_our_trade(pulse, transport, pulse_env, own_trades):
     trade = own_trades(1)[0]
     result = chart(pulse("maker", transport), pulse_env.test_instrument, trade.timestamp - MINUTE_MS,
                    trade.timestamp + MINUTE_MS)
-    ticks = result.get("ticks")
+    ticks = sent_field(result, "ticks", "the chart of a window with our trade")
     assert isinstance(ticks, list) and ticks, f"ticks: received {ticks!r}; our trade at {trade.timestamp} is in the window"
     bad = [t for t in ticks if not is_ms_timestamp(t)]
     assert not bad, f"ticks: received {bad}; documented \"milliseconds since UNIX epoch\""
@@ -46,6 +47,8 @@ def test_bar_of_our_trade_contains_its_price(pulse, transport, pulse_env, own_tr
     trade = own_trades(1)[0]
     result = chart(pulse("maker", transport), pulse_env.test_instrument, trade.timestamp - MINUTE_MS,
                    trade.timestamp + MINUTE_MS)
+    for name in ("ticks", "low", "high", "volume"):  # Required false: that they are sent is I-160's reading
+        sent_field(result, name, "the chart of a window with our trade")
     containing = [i for i, tick in enumerate(result["ticks"]) if tick <= trade.timestamp < tick + MINUTE_MS]
     assert len(containing) == 1, (
         f"ticks: received {result['ticks']}; exactly one 1-minute bar must contain our trade at {trade.timestamp}")

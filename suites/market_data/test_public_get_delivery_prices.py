@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_number
 
@@ -28,9 +29,10 @@ def test_entries_have_a_date_and_a_price(delivery_prices):
     """Doc: "date string ... The event date with year, month and day" (example "2020-01-02"); "delivery_price
     number"."""
     for entry in delivery_prices():
-        assert isinstance(entry.get("date"), str) and DATE.match(entry["date"]), (
+        date, price = sent_field(entry, "date", "a delivery price"), sent_field(entry, "delivery_price", "a delivery price")
+        assert isinstance(date, str) and DATE.match(date), (
             f"date: received {entry.get('date')!r}; documented year, month and day like \"2020-01-02\"")
-        assert is_number(entry.get("delivery_price")) and entry["delivery_price"] > 0, (
+        assert is_number(price) and price > 0, (
             f"delivery_price: received {entry.get('delivery_price')!r}; documented a number (a price)")
 
 

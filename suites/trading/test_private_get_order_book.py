@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.placement import book_index, on_tick
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number, is_sorted
@@ -73,7 +74,7 @@ def test_depth_limits_the_levels(pulse, transport, pulse_env, book_with_our_bids
 def test_our_resting_bids_are_in_the_book(pulse, pulse_env, book_with_our_bids):
     """Doc: "Retrieves the order book, along with other market values for a given instrument"."""
     book = pulse("maker").call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=10_000)
-    shown = {level[0] for level in book["bids"]}
+    shown = {level[0] for level in sent_field(book, "bids", "the order book")}
     missing = [p for p in book_with_our_bids if p not in shown]
     assert not missing, f"received bid prices {sorted(shown)}; our resting bids at {missing} are missing"
 

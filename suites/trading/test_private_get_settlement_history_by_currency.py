@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.schema import assert_conforms, result_schema
 
 pytestmark = [pytest.mark.wallet, pytest.mark.doc("Trading", "private/get_settlement_history_by_currency")]
@@ -16,7 +17,7 @@ def test_type_filter(wallet, kind):
     Settlement type"."""
     entries = wallet("private/get_settlement_history_by_currency", type=kind)
     assert isinstance(entries, list), f"received {entries!r}; documented an array of SettlementConfirmation"
-    wrong = [e.get("type") for e in entries if e.get("type") != kind]
+    wrong = [sent_field(e, "type", "a settlement entry") for e in entries if e.get("type") != kind]
     assert not wrong, f"type={kind}: received entries of types {wrong}"
 
 

@@ -44,7 +44,7 @@ def breached(mmp_accounts, pulse_env) -> Breached:
     (first: well inside frozen_time on a paced gateway), the states MMP left, then the reset and a new mmp order."""
     maker = mmp_accounts()
     breach = breach_mmp(maker, mmp_accounts("taker"), pulse_env)
-    price = breach.other["price"]  # far below the book (far_prices): these orders rest and never trade
+    price = breach.bid_price  # far below the book (far_prices): these orders rest and never trade
     mmp_while_frozen = attempt(lambda: quote(maker, pulse_env, "buy", price))
     plain_while_frozen = attempt(lambda: quote(maker, pulse_env, "buy", price, mmp=False))
     other, bystander = (order_state(maker, breach.other["order_id"]), order_state(maker, breach.bystander["order_id"]))

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number
 
@@ -32,7 +33,7 @@ def test_field_types(wallet):
     wrong = {f: summary[f] for f in NUMBER_FIELDS if f in summary and not is_number(summary[f])}
     wrong |= {f: summary[f] for f in STRING_FIELDS if f in summary and not isinstance(summary[f], str)}
     assert not wrong, f"received {wrong}; documented numbers for {NUMBER_FIELDS} and strings for {STRING_FIELDS}"
-    assert is_ms_timestamp(summary.get("creation_timestamp")), (
+    assert is_ms_timestamp(sent_field(summary, "creation_timestamp", "the account summary")), (
         f"creation_timestamp: received {summary.get('creation_timestamp')!r}; documented ms (I-19)")
 
 

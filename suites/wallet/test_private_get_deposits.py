@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.schema import assert_conforms, result_schema
 from harness.wire_checks import is_ms_timestamp, is_number
 
@@ -19,6 +20,8 @@ def test_deposit_fields(wallet):
     """Doc: DepositWithdrawalConfirmation: amount number, currency string, received_timestamp integer, state
     string, transaction_id string."""
     for deposit in deposits(wallet):
+        for name in ("amount", "currency", "received_timestamp", "state", "transaction_id"):
+            sent_field(deposit, name, "a deposit")
         assert is_number(deposit.get("amount")) and deposit["amount"] > 0, f"amount: received {deposit!r}"
         assert deposit.get("currency") == "USD", f"currency: received {deposit.get('currency')!r}; I-40 reads USD"
         assert is_ms_timestamp(deposit.get("received_timestamp")), (

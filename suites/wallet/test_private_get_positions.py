@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.placement import limit
 from harness.schema import assert_conforms, result_schema
 from harness.trades import NoRoomToCross, cross_own_orders, currency_of
@@ -64,8 +65,10 @@ def test_currency_filter(traded, pulse_env):
 def test_kind_filter(traded, pulse_env):
     """Doc: "kind body string false Instrument kind, if not provided instruments of all kinds are considered"."""
     taker = traded[0]
-    ours = [p for p in taker.call("private/get_positions") if p.get("instrument_name") == pulse_env.test_instrument]
-    kind = ours[0].get("kind")
+    positions = taker.call("private/get_positions")
+    ours = [p for p in positions if sent_field(p, "instrument_name", "a position") == pulse_env.test_instrument]
+    assert ours, f"received positions of {[p['instrument_name'] for p in positions]}; ours on {pulse_env.test_instrument} traded"
+    kind = sent_field(ours[0], "kind", "our position")
     assert kind in KINDS, f"kind: received {kind!r}; documented \"Instrument kind: future, option\""
     same = taker.call("private/get_positions", kind=kind)
     assert pulse_env.test_instrument in {p.get("instrument_name") for p in same}, f"kind={kind}: our position is missing"
