@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from harness.api import orders_in
 from harness.band import PriceBand
+from harness.checks.presence import sent_field
 from harness.errors import PulseCallError
 from harness.model import views
 from harness.model.checks import (
@@ -124,6 +125,8 @@ class ModelDriver:
             return None
         self._check_entry(outcome, result, ORDER_METHODS[direction])
         order = outcome.order
+        if order.secondaries:  # the secondaries' ids: without them the model cannot follow them (I-160)
+            sent_field(result["order"], "oto_order_ids", f"private/{direction} with otoco_config")
         for key, secondary_id in zip(order.secondaries, result["order"].get("oto_order_ids") or [], strict=False):
             self.model.orders[key].order_id = secondary_id
         if order.secondaries:

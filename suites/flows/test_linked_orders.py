@@ -6,6 +6,7 @@ Doc: otoco_config "List of trades to create or cancel when this order is filled"
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.placement import last_price_below, limit
 from strategies.orders import FILL_CONDITIONS, LINKED_ORDER_TYPES
 
@@ -36,7 +37,7 @@ def test_secondaries_wait_as_drafts_then_activate_per_fill_condition(driver, lin
     complete_fill only once the primary is filled, incremental in proportion (I-38)."""
     primary, secondaries = primary_with_two_secondaries(driver, linked_order_type, condition)
     received = driver.last_result["order"]
-    assert received.get("is_primary_otoco") is True and len(received.get("oto_order_ids") or []) == 2
+    assert sent_field(received, "is_primary_otoco", "the primary") is True and len(received.get("oto_order_ids") or []) == 2
     for secondary in secondaries:
         state = driver.check_order_state(secondary)
         assert state["order_state"] == "untriggered" and state.get("status_otoco") == "draft", (

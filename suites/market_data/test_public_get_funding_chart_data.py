@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.doc import HOUR_MS
 from harness.placement import gateway_now_ms
 from harness.schema import assert_conforms, result_schema
@@ -49,7 +50,8 @@ def test_length_bounds_the_period(pulse, transport, pulse_env, length):
     result = funding_chart(api, pulse_env.perpetual, length)
     period = funding_period_ms(result.get("funding_payments"), HOUR_MS)
     oldest_allowed = now - LENGTH_MS[length] - period  # one funding period of slack at the start (I-300)
-    too_old = [p["timestamp"] for p in result["funding_prices"] if p["timestamp"] < oldest_allowed]
+    too_old = [p["timestamp"] for p in sent_field(result, "funding_prices", f"the {length} funding chart")
+               if sent_field(p, "timestamp", "a funding price") < oldest_allowed]
     assert not too_old, (f"length={length}: received funding prices from {too_old[:3]}...; documented the last "
                          f"{length} before {now}")
     assert result["funding_prices"], f"length={length}: received no funding prices for a perpetual"
