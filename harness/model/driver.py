@@ -50,7 +50,8 @@ class ModelDriver:
         positions, baseline = {}, {}
         for account, api in apis.items():
             position = position_of(api.call("private/get_positions", kind="future"), instrument_name)
-            positions[account] = Holding(size=position.get("size", 0.0) if position else 0.0,
+            # a listed position without its size would be read as flat, and every later prediction off (I-160)
+            positions[account] = Holding(size=sent_field(position, "size", "the position") if position else 0.0,
                                          average_price=position.get("average_price", 0.0) if position else 0.0)
             if exclusive_accounts:
                 summary = api.call("private/get_account_summary", currency="USD")
@@ -287,7 +288,8 @@ class ModelDriver:
         book = self._send("maker", "private/get_order_book", {"instrument_name": self.instrument_name, "depth": 1000})
         for side, key in (("buy", "bids"), ("sell", "asks")):
             expected = views.book_levels(self.model, side)
-            received = {level[0]: level[1] for level in book.get(key) or [] if low <= level[0] <= high}
+            levels = sent_field(book, key, "get_order_book") if expected else book.get(key)
+            received = {level[0]: level[1] for level in levels or [] if low <= level[0] <= high}
             assert received == expected, (
                 f"get_order_book {key} in the suite's band: received {sorted(received.items())}; model predicts "
                 f"{sorted(expected.items())} (the suite's resting orders, max_show applied, I-30)")
@@ -368,7 +370,9 @@ def close(received: object, expected: float) -> bool:
 def position_of(positions: object, instrument_name: str) -> dict | None:
     if not isinstance(positions, list):
         return None
-    return next((p for p in positions if isinstance(p, dict) and p.get("instrument_name") == instrument_name), None)
+    # an entry without instrument_name cannot be told apart: not "no position" (I-160)
+    return next((p for p in positions if isinstance(p, dict)
+                 and sent_field(p, "instrument_name", "a listed position") == instrument_name), None)
 
 
 def check_sorted(entries: object, field: str, *, descending: bool, where: str) -> None:

@@ -72,7 +72,7 @@ def test_oco_sibling_is_cancelled_when_one_leg_fills(driver):
     assert driver.check_order_state(take_profit)["filled_amount"] > 0
     sibling = driver.check_order_state(stop_loss)
     assert sibling["order_state"] == "cancelled", f"OCO sibling: received {sibling['order_state']}; documented cancelled"
-    assert sibling.get("cancel_reason") == "oco_other_closed"
+    assert sent_field(sibling, "cancel_reason", "the cancelled OCO sibling") == "oco_other_closed"
 
 
 @pytest.mark.interpretation("I-38")
@@ -93,7 +93,7 @@ def test_cancelling_the_primary_cancels_its_draft_secondaries(driver):
     driver.settle()
     for secondary in secondaries:
         state = driver.check_order_state(secondary)
-        assert state["order_state"] == "cancelled" and state.get("cancel_reason") == "oto_primary_closed", (
+        assert state["order_state"] == "cancelled" and sent_field(state, "cancel_reason", "a cancelled draft") == "oto_primary_closed", (
             f"secondary after its primary was cancelled: received {state['order_state']}/{state.get('cancel_reason')}")
 
 

@@ -167,5 +167,5 @@ def test_good_til_day_is_cancelled_at_the_end_of_the_trading_day(driver, control
                          token=tokens["taker"].access_token())[0]
     assert wait_until(lambda: state()["order_state"] == "cancelled", timeout=5), (
         f"order_state after 08:00 UTC: received {state()['order_state']!r}; documented cancelled at the session end")
-    assert state().get("cancel_reason") == "good_til_day", f"cancel_reason: received {state().get('cancel_reason')!r}"
+    assert sent_field(state(), "cancel_reason", "the expired order") == "good_til_day", f"cancel_reason: received {state().get('cancel_reason')!r}"
     order.order_state, order.cancel_reason = "cancelled", "good_til_day"

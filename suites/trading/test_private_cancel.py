@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.errors import PulseCallError
 from harness.placement import limit
 
@@ -15,7 +16,7 @@ def test_cancel_returns_the_cancelled_order(driver):
     driver.cancel("taker", order)
     received = driver.last_result
     assert received["order_state"] == "cancelled" and received["order_id"] == order.order_id
-    assert received.get("cancel_reason") == "user_request"
+    assert sent_field(received, "cancel_reason", "the cancelled order") == "user_request"
 
 
 @pytest.mark.interpretation("I-04", "I-25")
