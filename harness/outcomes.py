@@ -44,8 +44,10 @@ def marker_data(item: pytest.Item, call=None) -> dict:
     kinds = [k for m in item.iter_markers("check") for k in m.args]
     data = {"doc": list(doc.args) if doc and len(doc.args) >= 2 else None,
             "checks": sorted(set(kinds)), "interpretations": sorted(set(interpretations))}
-    if call is not None and call.when == "call" and call.excinfo is not None:
-        own = checks.case_interpretations(item)
+    own = checks.graded_phase(item, call.when) if call is not None else None
+    skipped_at_setup = call is not None and call.when == "setup" and call.excinfo is not None and (
+        call.excinfo.errisinstance(pytest.skip.Exception))
+    if own is not None and call.excinfo is not None and not skipped_at_setup:
         data["grade"] = checks.grade(call.excinfo.value, case_interpretations=own)
         data["rests_on"] = checks.interpretation_of(call.excinfo.value, own)
     return data

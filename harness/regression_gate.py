@@ -221,10 +221,11 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     retried = getattr(item, "execution_count", 1) > 1
     if result.when == "teardown" and item.stash.get(PASSED_ON_RETRY, False):
         report_flaky(item)
-    if result.when != "call" or hasattr(result, "wasxfail"):
+    own = checks.graded_phase(item, result.when)
+    if own is None or hasattr(result, "wasxfail"):
         return
     if result.passed:
-        if retried and FIRST_ATTEMPT in item.stash:
+        if result.when == "call" and retried and FIRST_ATTEMPT in item.stash:
             item.stash[PASSED_ON_RETRY] = True
             result.user_properties.append(("grade", checks.FLAKY))
             report.label_grade(checks.FLAKY)
@@ -232,7 +233,6 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     if not result.failed or call.excinfo is None:
         return
     item.stash[FIRST_ATTEMPT] = str(result.longrepr)  # kept as evidence if a retry passes
-    own = checks.case_interpretations(item)
     grade = checks.grade(call.excinfo.value, case_interpretations=own)
     rests_on = checks.interpretation_of(call.excinfo.value, own)
     report.label_grade(grade, rests_on)

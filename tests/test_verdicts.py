@@ -226,6 +226,44 @@ def test_reported_readings_keep_only_their_non_strict_failures_reported(run, pyt
     assert run('[policy]\nfail_on = ["strict"]\nreported_readings = ["45"]\n', suite).ret == pytest.ExitCode.USAGE_ERROR
 
 
+SETUP_SUITE = """
+import pytest
+from harness.checks.presence import sent_field
+
+pytestmark = pytest.mark.doc("Market Data", "public/get_index_price")
+
+@pytest.fixture
+def book_without_bids():
+    return sent_field({"asks": []}, "bids", "the order book")  # the doc lets a gateway omit it (I-160)
+
+@pytest.fixture
+def gateway_down():
+    raise ConnectionError("connection refused")
+
+@pytest.mark.check("semantics")
+@pytest.mark.interpretation("I-18")
+def test_needs_the_bids(book_without_bids):
+    assert False, "not reached"
+
+@pytest.mark.check("semantics")
+@pytest.mark.interpretation("I-18")
+def test_needs_the_gateway(gateway_down):
+    assert False, "not reached"
+"""
+
+
+def test_a_setup_failure_is_graded_by_its_checks_never_by_the_cases_readings(run, pytester):
+    """A fixture that finds a property missing (sent_field) fails non-strict on I-160, reported on an environment
+    that fails on strict only; any other setup error stays strict, whatever the case's own readings (I-18 here)."""
+    result = run('[policy]\nfail_on = ["strict"]\n', SETUP_SUITE)
+    assert result.ret == 1
+    verdict = gate(pytester)
+    assert [(e["case"], e["grade"]) for e in verdict["new_failures"]] == [("test_suite.py::test_needs_the_gateway", "strict")]
+    assert [(e["case"], e["grade"]) for e in verdict["reported_by_grade"]] == [("test_suite.py::test_needs_the_bids", "non-strict")]
+    assert verdict["non_strict_by_reading"] == {"I-160": 1}
+    result.stdout.fnmatch_lines(["*XFAIL*test_needs_the_bids*non-strict: I-160*"])
+
+
 def test_the_simulators_reported_readings_are_its_profiles_departures():
     """spec/known_failures/sim.toml names exactly the readings the staging profile's deviations depart from."""
     from harness.regression_gate import load_reported_readings

@@ -175,6 +175,17 @@ def interpretation_of(failure: BaseException | None, case_interpretations=()) ->
     return found
 
 
+def graded_phase(item, when: str) -> list[str] | None:
+    """The readings a failure in phase ``when`` of ``item`` may rest on besides its checks' own, or None when the
+    phase is not graded. The test's call: the case's ``interpretation(...)`` markers. A fixture's setup: none (a
+    setup failure is strict unless a named check in it says otherwise, e.g. a property the doc lets a gateway omit,
+    harness.checks.presence, I-160), so an environment problem at setup is never softened by the case's readings.
+    Teardown is not graded (strict)."""
+    if when == "call":
+        return case_interpretations(item)
+    return [] if when == "setup" else None
+
+
 def case_interpretations(item) -> list[str]:
     """``interpretation(...)`` markers on the test function or its param only: a module-level ``pytestmark`` one
     does not count (a module mixes cases that rest on a reading with cases that do not)."""
