@@ -423,3 +423,11 @@ def test_a_property_the_doc_lets_a_gateway_omit_fails_non_strict_when_missing():
         failure = failure_of(sent_field, payload, "ticks", "a chart")
         assert grade(failure) == checks.NON_STRICT and checks.interpretation_of(failure) == ["I-160"]
         assert "a chart: no 'ticks'" in str(failure)
+
+
+def test_a_failure_with_other_detail_keeps_its_check_and_grade():
+    """CheckFailure.with_detail (the WS fuzz adds the request and reply): same check, clause, reading and grade."""
+    reading = failure_of(index_price_is_close, 5, 1).with_detail("request params: {}")
+    assert (reading.check, reading.interpretation, grade(reading)) == ("index_price_is_close", "I-400", checks.NON_STRICT)
+    assert str(reading).endswith("request params: {}")
+    assert grade(failure_of(estimated_delivery_price_present, {}).with_detail("x")) == checks.INFORMATIONAL

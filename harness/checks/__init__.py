@@ -28,6 +28,11 @@ class CheckFailure(AssertionError):
         self.grade_hint = INFORMATIONAL if informational else NON_STRICT if interpretation else STRICT
         super().__init__(self.text())
 
+    def with_detail(self, detail: str) -> CheckFailure:
+        """The same failure (check, clause, grade) with ``detail`` in place of its own, e.g. the request behind it."""
+        return CheckFailure(self.check, self.clause, self.received, self.documented, interpretation=self.interpretation,
+                            informational=self.grade_hint == INFORMATIONAL, detail=detail)
+
     def text(self) -> str:
         clause = f"{self.clause} ({self.interpretation})" if self.interpretation else self.clause
         lines = [f"check {self.check} failed", f"clause: {clause}", f"received: {self.received}",

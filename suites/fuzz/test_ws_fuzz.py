@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
 from harness import report
-from harness.checks import INFORMATIONAL, CheckFailure, Fail, check
+from harness.checks import CheckFailure, Fail, check
 from harness.checks.envelope import is_rate_limited
 from harness.masking import masked_json
 from harness.pacing import RATE_LIMIT_ATTEMPTS, resend_while_rate_limited
@@ -205,8 +205,6 @@ def test_ws_method_answers_as_documented(path, verb, method, mode, shared_ws, ma
             try:
                 schema_conforms(result_schema(method), reply["result"], f"{method} over WS: the documented result (I-01)")
             except CheckFailure as failure:
-                raise CheckFailure(failure.check, failure.clause, failure.received, failure.documented,
-                                   interpretation=failure.interpretation, detail=context,
-                                   informational=failure.grade_hint == INFORMATIONAL) from None
+                raise failure.with_detail(context) from None
 
     check()
