@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Callable
 
+from harness.control import GatewayControl
 from harness.wire_checks import is_ms_timestamp, is_number
 
 FAR_FRACTION = 0.3  # 30 % from the index and from the best price on the same side
@@ -32,11 +33,23 @@ def book_index(book: object, call: Callable[..., object], env) -> float:
 
 def gateway_now_ms(call: Callable[..., object], env, instrument_name: str | None = None) -> int:
     """The gateway's own clock, as a depth-1 book's ``timestamp`` reports it ("The timestamp", Required false,
-    I-660; a local gateway's clock may have been moved by local_only tests); the local wall clock where the book
-    has no millisecond number there (on dev and staging the gateway's clock is the wall clock)."""
+    I-660; a local gateway's clock may have been moved by local_only tests). Where the book has no millisecond
+    number there: the wall clock on dev and staging (their clock), and on the reference gateway this run started
+    the clock its control plane reports (a read: it moves nothing, so no test needs to be local_only for it)."""
     book = call("private/get_order_book", instrument_name=instrument_name or env.test_instrument, depth=1)
     stamp = book.get("timestamp") if isinstance(book, dict) else None
-    return stamp if is_ms_timestamp(stamp) else int(time.time() * 1000)
+    if is_ms_timestamp(stamp):
+        return stamp
+    return local_gateway_clock_ms(env) if getattr(env, "local_gateway", False) else int(time.time() * 1000)
+
+
+def local_gateway_clock_ms(env) -> int:
+    """The clock of the reference gateway the run started itself (``/_refgw/control/status``)."""
+    control = GatewayControl(env.rest_base.removesuffix("/api/v2"))
+    try:
+        return int(control.status()["now_ms"])
+    finally:
+        control.close()
 
 
 def far_prices(call: Callable[..., object], env) -> tuple[float, float]:

@@ -9,13 +9,20 @@ to stay GREEN: a red run is a false alarm, a test that would fail on a legitimat
 Settings (``[deviations]`` table of a ``--config`` TOML file) override ``DEFAULT_SETTINGS``.
 """
 
+import functools
 import itertools
 import random
+import re
 import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 from reference_gateway.config import PERPETUAL_EXPIRY_MS
 from reference_gateway.engine.exchange import HOUR_MS
@@ -463,3 +470,96 @@ def _combo_instrument(gw: Gateway) -> None:
 
     gw.methods["private/get_positions"] = (get_positions, private)
 
+
+
+# ------------------------------------------------------------------------- required properties only
+SPEC_DIR = Path(__file__).resolve().parents[1] / "spec"
+
+
+@functools.cache
+def _spec_documents() -> tuple[dict, dict, Registry]:
+    openapi, asyncapi = (yaml.safe_load((SPEC_DIR / name).read_text()) for name in ("openapi.yaml", "asyncapi.yaml"))
+    registry = Registry().with_resources([((SPEC_DIR / "openapi.yaml").as_uri(), DRAFT202012.create_resource(openapi)),
+                                          ((SPEC_DIR / "asyncapi.yaml").as_uri(), DRAFT202012.create_resource(asyncapi))])
+    return openapi, asyncapi, registry
+
+
+@functools.cache
+def _result_refs() -> dict[str, str]:
+    """method -> the $ref of its documented HTTP 200 body."""
+    openapi, _, _ = _spec_documents()
+    uri, refs = (SPEC_DIR / "openapi.yaml").as_uri(), {}
+    for path, item in openapi["paths"].items():
+        for verb, operation in item.items():
+            response = operation["responses"]["200"]
+            pointer = response["$ref"][1:] if "$ref" in response else "/paths/" + "/".join(
+                token.replace("~", "~0").replace("/", "~1") for token in (path, verb, "responses", "200"))
+            refs[operation["x-jsonrpc-method"]] = f"{uri}#{pointer}/content/application~1json/schema"
+    return refs
+
+
+@functools.cache
+def _notification_refs() -> list[tuple[re.Pattern, str]]:
+    """(channel pattern, $ref of its `data`) for every documented channel."""
+    _, asyncapi, _ = _spec_documents()
+    uri, found = (SPEC_DIR / "asyncapi.yaml").as_uri(), []
+    for name, message in asyncapi["components"]["messages"].items():
+        if "x-pulse-visibility" in message:
+            params = message["payload"]["allOf"][1]["properties"]["params"]["properties"]
+            found.append((re.compile(params["channel"]["pattern"]),
+                          f"{uri}#/components/messages/{name}/payload/allOf/1/properties/params/properties/data"))
+    return found
+
+
+def _required_only(value: object, schema: object, resolver) -> object:
+    """``value`` with every object property its schema does not require left out (nested values too)."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        resolved = resolver.lookup(schema["$ref"])
+        schema, resolver = resolved.contents, resolved.resolver
+    if not isinstance(schema, dict) or value is None:
+        return value
+    for key in ("oneOf", "anyOf"):  # the alternative of the value's own shape (an object, a list)
+        for branch in schema.get(key, ()):
+            target = branch
+            while isinstance(target, dict) and "$ref" in target:
+                target = resolver.lookup(target["$ref"]).contents
+            shape = "items" if isinstance(value, list) else "object"
+            if isinstance(target, dict) and (target.get("type") == ("array" if shape == "items" else "object")
+                                             or (shape == "object" and ("properties" in target or "allOf" in target))):
+                return _required_only(value, branch, resolver)
+    if isinstance(value, list):
+        return [_required_only(item, schema.get("items"), resolver) for item in value]
+    if not isinstance(value, dict):
+        return value
+    parts, required, properties = [schema], set(), {}
+    while parts:
+        part = parts.pop()
+        while isinstance(part, dict) and "$ref" in part:
+            part = resolver.lookup(part["$ref"]).contents
+        if not isinstance(part, dict):
+            continue
+        required |= set(part.get("required", ()))
+        properties.update(part.get("properties", {}))
+        parts += [*part.get("allOf", ()), part.get("then"), part.get("else")]
+    if not properties and not required:  # a free-form map (e.g. by currency): as it is
+        return value
+    return {name: _required_only(item, properties.get(name), resolver) for name, item in value.items() if name in required}
+
+
+@deviation("required_properties_only", "payload", "every result and notification carries only the properties "
+           "spec/openapi.yaml's required lists name (the doc marks every property Required false; "
+           "get_instruments whole)", "market_data or trading or wallet or subscriptions or auth",
+           contradicts=("I-160",))  # I-160: every unconditional property is present (non-strict)
+def _required_properties_only(gw: Gateway) -> None:
+    _, _, registry = _spec_documents()
+    resolver = registry.resolver()
+
+    def result(method: str, value: object) -> object:
+        ref = _result_refs().get(method)
+        return value if ref is None or method.endswith("/get_instruments") else _required_only(value, {"$ref": ref}, resolver)
+
+    def notification(channel: str, data: object) -> object:
+        ref = next((ref for pattern, ref in _notification_refs() if pattern.fullmatch(channel)), None)
+        return data if ref is None else _required_only(data, {"$ref": ref}, resolver)
+    gw.result_hooks.append(result)
+    gw.notification_hooks.append(notification)

@@ -12,6 +12,7 @@ import pytest
 from websockets.sync.client import connect
 
 from harness.doc import HOUR_MS
+from harness.schema import notification_schema, result_schema, validate
 from reference_gateway import start_gateway
 from reference_gateway.deviations import DEVIATIONS, OTHER_FIRMS, PROFILES, expand
 from reference_gateway.server import build_gateway
@@ -278,6 +279,20 @@ def test_order_flags_absent_from_results_and_notifications(gateway, ws_of):
     assert [(flags.isdisjoint(order), order["order_state"]) for order in state] == [(True, "filled")]
     notified = maker.notifications("user.orders.BTC_USD-25DEC26.raw", 0.5)
     assert notified and all(flags.isdisjoint(order) for order in notified)
+
+
+def test_required_properties_only_keeps_exactly_what_the_spec_requires(gateway, ws_of):
+    running = gateway("required_properties_only")
+    maker, taker = ws_of(running), ws_of(running, TAKER)
+    maker.result("public/subscribe", {"channels": ["book.BTC_USD-25DEC26.raw"]})
+    bought = cross(maker, taker)
+    assert validate(result_schema("private/buy"), bought) == []  # still the documented model
+    assert {"price", "api", "max_show", "usd"}.isdisjoint(bought["order"]) and "order_state" in bought["order"]
+    assert taker.result("private/get_order_book", {"instrument_name": "BTC_USD-25DEC26", "depth": 1}) == {}
+    assert all("tick_size" in i for i in taker.result("private/get_instruments", {"currency": "BTC"}))  # whole
+    notified = maker.notifications("book.BTC_USD-25DEC26.raw", 0.5)
+    assert notified and all(validate(notification_schema("book.BTC_USD-25DEC26.raw"), n) == [] for n in notified)
+    assert all("prev_change_id" not in n and "change_id" in n for n in notified)
 
 
 def test_change_only_channels_send_only_the_book_snapshot_at_subscribe(gateway, ws_of):

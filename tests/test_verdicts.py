@@ -249,18 +249,41 @@ def test_needs_the_bids(book_without_bids):
 @pytest.mark.interpretation("I-18")
 def test_needs_the_gateway(gateway_down):
     assert False, "not reached"
+
+@pytest.fixture
+def position_given_back():
+    yield
+    sent_field({}, "instrument_name", "a listed position")  # the cleanup reads what the doc lets a gateway omit
+
+@pytest.fixture
+def cleanup_fails():
+    yield
+    raise ConnectionError("connection reset")
+
+@pytest.mark.check("semantics")
+@pytest.mark.interpretation("I-18")
+def test_teardown_misses_a_property(position_given_back):
+    pass
+
+@pytest.mark.check("semantics")
+@pytest.mark.interpretation("I-18")
+def test_teardown_fails(cleanup_fails):
+    pass
 """
 
 
 def test_a_setup_failure_is_graded_by_its_checks_never_by_the_cases_readings(run, pytester):
-    """A fixture that finds a property missing (sent_field) fails non-strict on I-160, reported on an environment
-    that fails on strict only; any other setup error stays strict, whatever the case's own readings (I-18 here)."""
+    """A fixture that finds a property missing (sent_field), at setup or at teardown, fails non-strict on I-160,
+    reported on an environment that fails on strict only; any other setup or teardown error stays strict, whatever
+    the case's own readings (I-18 here)."""
     result = run('[policy]\nfail_on = ["strict"]\n', SETUP_SUITE)
     assert result.ret == 1
     verdict = gate(pytester)
-    assert [(e["case"], e["grade"]) for e in verdict["new_failures"]] == [("test_suite.py::test_needs_the_gateway", "strict")]
-    assert [(e["case"], e["grade"]) for e in verdict["reported_by_grade"]] == [("test_suite.py::test_needs_the_bids", "non-strict")]
-    assert verdict["non_strict_by_reading"] == {"I-160": 1}
+    assert sorted((e["case"], e["grade"]) for e in verdict["new_failures"]) == [
+        ("test_suite.py::test_needs_the_gateway", "strict"), ("test_suite.py::test_teardown_fails", "strict")]
+    assert sorted((e["case"], e["grade"]) for e in verdict["reported_by_grade"]) == [
+        ("test_suite.py::test_needs_the_bids", "non-strict"), ("test_suite.py::test_teardown_misses_a_property", "non-strict")]
+    assert verdict["non_strict_by_reading"] == {"I-160": 2}
     result.stdout.fnmatch_lines(["*XFAIL*test_needs_the_bids*non-strict: I-160*"])
 
 

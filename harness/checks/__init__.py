@@ -181,14 +181,13 @@ def interpretation_of(failure: BaseException | None, case_interpretations=()) ->
 
 
 def graded_phase(item, when: str) -> list[str] | None:
-    """The readings a failure in phase ``when`` of ``item`` may rest on besides its checks' own, or None when the
-    phase is not graded. The test's call: the case's ``interpretation(...)`` markers. A fixture's setup: none (a
-    setup failure is strict unless a named check in it says otherwise, e.g. a property the doc lets a gateway omit,
-    harness.checks.presence, I-160), so an environment problem at setup is never softened by the case's readings.
-    Teardown is not graded (strict)."""
-    if when == "call":
-        return case_interpretations(item)
-    return [] if when == "setup" else None
+    """The readings a failure in phase ``when`` of ``item`` may rest on besides its checks' own. The test's call:
+    the case's ``interpretation(...)`` markers. A fixture's setup or teardown: none (such a failure is strict unless
+    a named check in it says otherwise, e.g. a property the doc lets a gateway omit, harness.checks.presence, I-160:
+    the MMP account's teardown reads its position to give it back), so an environment problem or a failed cleanup
+    is never softened by the case's readings. (Returns a list for every phase; callers still treat None as "not
+    graded".)"""
+    return case_interpretations(item) if when == "call" else []
 
 
 def case_interpretations(item) -> list[str]:

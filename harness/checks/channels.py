@@ -10,6 +10,7 @@ import pytest
 
 from harness.band import BandUnavailable, find_band
 from harness.checks import Fail, check
+from harness.checks.presence import sent_field
 from harness.clock import advance_clock
 from harness.placement import book_index, far_limit, far_prices
 from harness.schema import assert_conforms, notification_schema
@@ -113,8 +114,9 @@ class BookReplica:
                 f"first (I-45)\n{data}")
         else:
             assert data["type"] == "change", f"{self.channel}: received a second {data['type']!r}; documented changes"
-            assert data["prev_change_id"] == self.change_id, (
-                f"{self.channel}: received prev_change_id {data['prev_change_id']}; documented the previous "
+            previous = sent_field(data, "prev_change_id", f"a change on {self.channel}")
+            assert previous == self.change_id, (
+                f"{self.channel}: received prev_change_id {previous}; documented the previous "
                 f"change_id {self.change_id} (I-45: no gap, no repeat)\n{data}")
         if data["type"] == "snapshot":
             self.bids, self.asks = {}, {}
@@ -176,14 +178,17 @@ def take(api, env, direction: str, price: float, amount_contracts: int = 1) -> d
 def book_activity(api, env) -> list[dict]:
     """Place, grow and cancel far orders so the book of the test instrument changes on both sides.
 
-    Returns every RPC order result in order (so channel checks can compare against them)."""
+    Returns every RPC order result in order, each with the ``price`` and ``amount`` the suite asked for: where the
+    book should show it (an order's price is Required false, I-160; its echo is checked on every order entry)."""
     buy, sell = far_prices(api.call, env)
+    asked = [(buy, 1), (buy - env.tick_size, 2), (sell, 1), (buy, 3), (buy - env.tick_size, 2)]
     results = [far_limit(api, env, "buy", buy), far_limit(api, env, "buy", buy - env.tick_size, 2),
                far_limit(api, env, "sell", sell)]
     results.append(api.call("private/edit", order_id=results[0]["order_id"], amount=3 * env.contract_size,
                             price=buy)["order"])
     results.append(api.call("private/cancel", order_id=results[1]["order_id"]))
-    return results
+    return [{**result, "price": price, "amount": contracts * env.contract_size}
+            for result, (price, contracts) in zip(results, asked, strict=True)]
 
 
 def wait_for(ws: WsClient, channel: str, predicate, timeout: float = 5.0, what: str = "") -> list:
@@ -254,13 +259,15 @@ def first_on_subscribe(ws_client, env, family: str) -> tuple[WsClient, str, dict
 
 def of_the_perpetual(notification: dict, env) -> None:
     """A funding_* notification is about the channel's instrument (the environment's perpetual)."""
-    assert notification["instrument_name"] == env.perpetual, f"instrument_name: received {notification}"
+    assert sent_field(notification, "instrument_name", "a funding notification") == env.perpetual, (
+        f"instrument_name: received {notification}")
 
 
 def of_the_index(notification: dict, env) -> None:
     """I-46: a price channel's ``index_name`` is the channel's index (btc_usd)."""
-    assert notification["index_name"] == env.index_name, (
-        f"index_name: received {notification['index_name']!r}; I-46 reads the channel's index {env.index_name!r}")
+    index_name = sent_field(notification, "index_name", "a price notification")
+    assert index_name == env.index_name, (
+        f"index_name: received {index_name!r}; I-46 reads the channel's index {env.index_name!r}")
 
 
 def per_funding_period(test):
@@ -287,5 +294,5 @@ def funding_period_cadence(ws_client, control, tokens, env, family: str) -> tupl
 def the_next_period_follows(ws_client, control, tokens, env, family: str) -> None:
     """I-45: "then each funding period (1 h)" - the next period's range starts where the previous one ended."""
     first, following = funding_period_cadence(ws_client, control, tokens, env, family)
-    assert following["range_start"] == first["range_end"], (
-        f"range_start: received {following['range_start']}; documented the previous range_end {first['range_end']}")
+    start, previous_end = sent_field(following, "range_start", "the next period's"), sent_field(first, "range_end", "the first period's")
+    assert start == previous_end, f"range_start: received {start}; documented the previous range_end {previous_end}"

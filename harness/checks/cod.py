@@ -4,6 +4,7 @@ import time
 from concurrent.futures import Future
 
 from harness.checks.envelope import is_rate_limited
+from harness.checks.presence import sent_field
 from harness.pacing import resend_while_rate_limited
 
 SETTLE_S = 3.0
@@ -19,9 +20,12 @@ def cancelled_on_disconnect(api, order_id: str, what: str) -> None:
     deadline = time.monotonic() + SETTLE_S
     while (order := order_state(api, order_id))["order_state"] != "cancelled" and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert order["order_state"] == "cancelled" and order.get("cancel_reason") == "cancel_on_disconnect", (
+    assert order["order_state"] == "cancelled", (
         f"{what}: received order_state {order['order_state']!r} cancel_reason {order.get('cancel_reason')!r}; "
         f"documented cancelled with cancel_reason 'cancel_on_disconnect'")
+    reason = sent_field(order, "cancel_reason", f"{what}, cancelled")
+    assert reason == "cancel_on_disconnect", (
+        f"{what}: received cancel_reason {reason!r}; documented cancelled with cancel_reason 'cancel_on_disconnect'")
 
 
 def still_open(api, order_id: str, what: str) -> None:

@@ -15,3 +15,8 @@ def sent_field(payload: object, name: str, where: str) -> object:
         shown = f"members {sorted(payload)}" if isinstance(payload, dict) else f"a {type(payload).__name__}"
         raise Fail(f"{where}: no {name!r} ({shown})", f"{name!r} (I-160: a documented property is present)")
     return payload[name]
+
+
+def sent_fields(payload: object, names, where: str) -> dict:
+    """``{name: payload[name]}`` for each of ``names``, read through ``sent_field`` (the first one missing fails)."""
+    return {name: sent_field(payload, name, where) for name in names}

@@ -2,6 +2,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.doc import HOUR_MS
 from harness.placement import gateway_now_ms
 from harness.schema import assert_conforms, result_schema
@@ -25,9 +26,11 @@ def test_history_within_the_window(pulse, transport, pulse_env):
     assert isinstance(history, list) and history, (
         f"received {history!r}; documented the funding history of {WINDOW_HOURS} hours")
     for entry in history:
-        assert is_number(entry.get("current_payment")), f"current_payment: received {entry!r}"
+        assert is_number(sent_field(entry, "current_payment", "a funding history entry")), (
+            f"current_payment: received {entry!r}")
         period = funding_period_ms(entry.get("funding_payments"), HOUR_MS)
-        stamps = [p.get("timestamp") for p in entry.get("funding_prices") or []]
+        stamps = [sent_field(p, "timestamp", "a funding price")
+                  for p in sent_field(entry, "funding_prices", "a funding history entry") or []]
         outside = [t for t in stamps if not (start - period <= t <= end)]
         assert not outside, f"received funding prices at {outside}; documented the window {start}..{end} (ms, I-19)"
 

@@ -16,6 +16,7 @@ from harness.checks.channels import (
     subscribed_account,
     wait_for,
 )
+from harness.checks.presence import sent_field
 from harness.placement import far_prices
 from harness.trades import currency_of
 from harness.wire_checks import shape_of
@@ -137,8 +138,8 @@ def test_order_life_cycle_on_channels_and_reads(pulse, pulse_env):
     assert opened[0].get("order_state") == "open", f"user.orders for a new resting order: received {opened[0]}"
     wait_for(api.ws, channels["user.changes"], lambda r: "open" in states_on_changes(r), what=f"order {mine} open")
     book = api.call("private/get_order_book", instrument_name=pulse_env.test_instrument, depth=1000)
-    price = opened[0].get("price")
-    level = [amount for at, amount in book.get("bids", []) if at == price]
+    price = sent_field(opened[0], "price", "user.orders for a new resting limit order")
+    level = [amount for at, amount in sent_field(book, "bids", "get_order_book") if at == price]
     assert level and level[0] >= pulse_env.contract_size, (
         f"get_order_book: the bid level at {price} holding the case's open order {mine}: received {level}")
     found = api.call("private/get_order_state_by_label", currency=currency_of(pulse_env), label=tag)

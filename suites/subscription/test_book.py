@@ -4,6 +4,7 @@ book."; models.BookNotification)."""
 import pytest
 
 from harness.checks.channels import BookReplica, book_activity, same_levels, subscribed_public
+from harness.checks.presence import sent_field
 
 pytestmark = [pytest.mark.check("schema", "semantics"),
               pytest.mark.subscriptions, pytest.mark.doc("Subscription", "book.{instrument_name}.{interval}")]
@@ -35,7 +36,8 @@ def test_first_notification_is_a_snapshot_that_matches_the_book(pulse, ws_client
     replica = BookReplica(channel)
     first = ws.next_notification(channel, timeout=5)
     replica.apply(first)
-    assert first["prev_change_id"] == 0, f"snapshot prev_change_id: received {first['prev_change_id']}; documented 0"
+    previous = sent_field(first, "prev_change_id", f"the snapshot on {channel}")
+    assert previous == 0, f"snapshot prev_change_id: received {previous}; documented 0"
     book_matches_rpc(replica, ws, api, pulse_env)
 
 

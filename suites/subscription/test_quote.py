@@ -6,6 +6,7 @@ import math
 import pytest
 
 from harness.checks.channels import BookReplica, book_activity, channels_for, notification_conforms, subscribe_is_ok
+from harness.checks.presence import sent_field
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "quote.{instrument_name}")]
 
@@ -15,7 +16,8 @@ def quote_is_top_of(quote: dict, replica: BookReplica) -> str | None:
     for side, levels, best in (("bid", replica.bids, max), ("ask", replica.asks, min)):
         price = best(levels) if levels else None
         amount = levels[price] if levels else 0
-        got_price, got_amount = quote[f"best_{side}_price"], quote[f"best_{side}_amount"] or 0
+        got_price = sent_field(quote, f"best_{side}_price", "a quote")
+        got_amount = sent_field(quote, f"best_{side}_amount", "a quote") or 0
         if got_price != price or not math.isclose(got_amount, amount):
             return f"best_{side}: received {got_price} x {got_amount}; the book's top is {price} x {amount}"
     return None

@@ -3,6 +3,7 @@
 import pytest
 
 from harness.checks.channels import crossing_price, notification_conforms, subscribed_account, take, wait_for
+from harness.checks.presence import sent_field
 from harness.placement import far_limit
 
 pytestmark = [pytest.mark.check("schema", "semantics"), pytest.mark.subscriptions, pytest.mark.doc("Subscription", "user_fee")]
@@ -16,7 +17,8 @@ def test_fee_on_subscribe(pulse, pulse_env):
 
 
 def total_volume(fee: dict) -> float:
-    return sum(fee[k]["volume"] for k in ("future", "option", "perpetual"))
+    return sum(sent_field(sent_field(fee, kind, "a user_fee notification"), "volume", f"the {kind} fee")
+               for kind in ("future", "option", "perpetual"))
 
 
 def fee_after_a_trade(maker, taker, env) -> dict:

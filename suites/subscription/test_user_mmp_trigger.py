@@ -5,6 +5,7 @@ held exclusively across the run's workers, the taker meeting only the suite's ow
 import pytest
 
 from harness.checks.channels import channels_for, notification_conforms, subscribed_account
+from harness.checks.presence import sent_field
 from harness.env import MMP_ACCOUNT
 from harness.mmp_flow import FROZEN_TIME_S, breach_mmp
 
@@ -21,7 +22,8 @@ def test_breach_is_notified_with_frozen_until(mmp_accounts, pulse_env):
     breach = breach_mmp(maker, mmp_accounts("taker"), pulse_env)  # mmp_accounts switches MMP off at teardown
     notification = maker.ws.next_notification(channel, timeout=5)
     notification_conforms(channel, notification)
-    assert notification["index_name"] == pulse_env.index_name, f"index_name: received {notification}"
+    assert sent_field(notification, "index_name", channel) == pulse_env.index_name, f"index_name: received {notification}"
     expected = breach.traded_at_ms + FROZEN_TIME_S * 1000
-    assert abs(notification["frozen_until"] - expected) <= 1000, (
-        f"frozen_until: received {notification['frozen_until']}; documented the trade time + frozen_time = {expected}")
+    frozen_until = sent_field(notification, "frozen_until", channel)
+    assert abs(frozen_until - expected) <= 1000, (
+        f"frozen_until: received {frozen_until}; documented the trade time + frozen_time = {expected}")

@@ -3,6 +3,7 @@
 
 import pytest
 
+from harness.checks.presence import sent_fields
 from harness.mmp_flow import mmp_config
 from harness.wire_checks import echoes
 
@@ -16,6 +17,8 @@ def test_set_then_get_returns_the_config(mmp_maker, pulse_env):
     quantity_limit}; I-80: the result echoes the stored config."""
     config = mmp_config(pulse_env)
     result = mmp_maker.call("private/set_mmp_config", **config)
-    assert echoes(result, config), f"set_mmp_config: received {result}; documented the config just set {config}"
+    assert echoes(sent_fields(result, config, "set_mmp_config"), config), (
+        f"set_mmp_config: received {result}; documented the config just set {config}")
     got = mmp_maker.call("private/get_mmp_config", index_name=pulse_env.index_name)
-    assert echoes(got, config), f"get_mmp_config: received {got}; documented the config just set {config}"
+    assert echoes(sent_fields(got, config, "get_mmp_config"), config), (
+        f"get_mmp_config: received {got}; documented the config just set {config}")

@@ -43,16 +43,16 @@ def test_book_fields(pulse, transport, pulse_env):
     """Doc: GetOrderBookResponse: asks/bids [array], best_*_price "null if there aren't any", index_price,
     instrument_name, state, stats, timestamp ..."""
     book = pulse("maker", transport).call("private/get_order_book", instrument_name=pulse_env.test_instrument)
-    assert book.get("instrument_name") == pulse_env.test_instrument, (
-        f"instrument_name: received {book.get('instrument_name')!r}; documented {pulse_env.test_instrument}")
-    check_levels("bids", book.get("bids"), descending=True)
-    check_levels("asks", book.get("asks"), descending=False)
+    name = sent_field(book, "instrument_name", "get_order_book")
+    assert name == pulse_env.test_instrument, f"instrument_name: received {name!r}; documented {pulse_env.test_instrument}"
+    check_levels("bids", sent_field(book, "bids", "get_order_book"), descending=True)
+    check_levels("asks", sent_field(book, "asks", "get_order_book"), descending=False)
     for name, valid, documented in (("index_price", is_number, "number"), ("timestamp", is_ms_timestamp, "ms"),
                                     ("stats", lambda value: isinstance(value, dict), "OrderBookStats")):
         # Required false (I-301): a field may be left out; one that is sent has the documented type
         assert name not in book or valid(book[name]), f"{name}: received {book[name]!r}; documented {documented}"
     for side, levels in (("bid", book["bids"]), ("ask", book["asks"])):
-        best = book.get(f"best_{side}_price")
+        best = sent_field(book, f"best_{side}_price", "get_order_book")
         assert best == (levels[0][0] if levels else None), (
             f"best_{side}_price: received {best!r}; documented the best {side} ({levels[:1]}), null if there is none")
 
@@ -65,7 +65,8 @@ def test_depth_limits_the_levels(pulse, transport, pulse_env, book_with_our_bids
     book = pulse("maker", transport).call("private/get_order_book", instrument_name=pulse_env.test_instrument,
                                           depth=depth)
     for side in ("bids", "asks"):
-        assert len(book[side]) <= depth, f"depth={depth}: received {len(book[side])} {side} levels {book[side]}"
+        levels = sent_field(book, side, f"get_order_book depth={depth}")
+        assert len(levels) <= depth, f"depth={depth}: received {len(levels)} {side} levels {levels}"
     assert len(book["bids"]) == depth, (
         f"depth={depth}: received {len(book['bids'])} bid levels; at least {OUR_LEVELS} bid levels rest (ours)")
 

@@ -3,6 +3,7 @@ instrument; I-71: ``instrument_name`` optional, absent = all the account's settl
 
 import pytest
 
+from harness.checks.presence import sent_field
 from harness.schema import assert_conforms, result_schema
 
 METHOD = "private/get_settlement_history_by_instrument"
@@ -20,11 +21,12 @@ def test_every_entry_is_of_the_instrument_and_type_asked_for(wallet, pulse_env):
     for kind in ("settlement", "delivery", "bankruptcy"):
         everything = wallet(METHOD, type=kind)
         assert isinstance(everything, list), f"type={kind}: received {everything!r}; documented an array"
-        misfiled = sorted({str(e.get("type")) for e in everything} - {kind})
+        misfiled = sorted({str(sent_field(e, "type", "a settlement")) for e in everything} - {kind})
         assert not misfiled, f"type={kind} (every instrument): received entries of types {misfiled}"
-        seen |= {e.get("instrument_name") for e in everything if e.get("instrument_name") != pulse_env.test_instrument}
+        seen |= {sent_field(e, "instrument_name", "a settlement") for e in everything} - {pulse_env.test_instrument}
     for name in [pulse_env.test_instrument, *sorted(seen)[:1]]:
-        others = sorted({str(e.get("instrument_name")) for e in wallet(METHOD, type="settlement", instrument_name=name)}
+        others = sorted({str(sent_field(e, "instrument_name", "a settlement"))
+                         for e in wallet(METHOD, type="settlement", instrument_name=name)}
                         - {name})
         assert not others, f"instrument_name={name}: received settlements of {others}; documented {name}'s only"
 

@@ -43,7 +43,8 @@ def test_currency_is_the_requested_one(wallet):
     """Doc: "currency ... The selected currency" (example USD; I-40)."""
     for params in ({}, {"currency": "USD"}):
         summary = wallet("private/get_account_summary", **params)
-        assert summary.get("currency") == "USD", f"{params}: received currency {summary.get('currency')!r}; I-40 reads USD"
+        currency = sent_field(summary, "currency", "get_account_summary")
+        assert currency == "USD", f"{params}: received currency {currency!r}; I-40 reads USD"
 
 
 @pytest.mark.interpretation("I-40")

@@ -14,7 +14,8 @@ KINDS = ("future", "option")
 
 
 def size_in(positions: list[dict], instrument: str) -> float:
-    return sum(p.get("size", 0) for p in positions if p.get("instrument_name") == instrument)
+    return sum(sent_field(p, "size", f"the position in {instrument}") for p in positions
+               if sent_field(p, "instrument_name", "a position") == instrument)
 
 
 @pytest.fixture
@@ -41,8 +42,9 @@ def test_position_grows_by_our_trade(traded, pulse_env):
         f"size of {pulse_env.test_instrument}: received {after}; documented {before} + our buy of {trade.amount}")
     ours = next(p for p in positions if p.get("instrument_name") == pulse_env.test_instrument)
     expected_direction = "buy" if after > 0 else "sell"
-    assert ours.get("direction") == expected_direction, (
-        f"direction: received {ours.get('direction')!r} for size {after}; documented \"Direction: buy, sell\" (I-39)")
+    direction = sent_field(ours, "direction", f"the position in {pulse_env.test_instrument}")
+    assert direction == expected_direction, (
+        f"direction: received {direction!r} for size {after}; documented \"Direction: buy, sell\" (I-39)")
 
 
 @pytest.mark.interpretation("I-166")
@@ -52,12 +54,12 @@ def test_currency_filter(traded, pulse_env):
     taker = traded[0]
     currency = currency_of(pulse_env)
     own = taker.call("private/get_positions", currency=currency)
-    assert pulse_env.test_instrument in {p.get("instrument_name") for p in own}, (
+    assert pulse_env.test_instrument in {sent_field(p, "instrument_name", "a position") for p in own}, (
         f"currency={currency}: received {[p.get('instrument_name') for p in own]}; our {pulse_env.test_instrument} "
         "position is missing")
     other = OTHER_CURRENCY.get(currency, "ETH")
     foreign = taker.call("private/get_positions", currency=other)
-    assert pulse_env.test_instrument not in {p.get("instrument_name") for p in foreign}, (
+    assert pulse_env.test_instrument not in {sent_field(p, "instrument_name", "a position") for p in foreign}, (
         f"currency={other}: received our {currency} position in {pulse_env.test_instrument}")
 
 
