@@ -39,7 +39,7 @@ def gateway_now_ms(call: Callable[..., object], env, instrument_name: str | None
     book = call("private/get_order_book", instrument_name=instrument_name or env.test_instrument, depth=1)
     stamp = book.get("timestamp") if isinstance(book, dict) else None
     if is_ms_timestamp(stamp):
-        return stamp
+        return int(stamp)  # 1796318864167.0 is a JSON integer too; the suite sends it back as one
     return local_gateway_clock_ms(env) if getattr(env, "local_gateway", False) else int(time.time() * 1000)
 
 

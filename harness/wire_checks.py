@@ -35,7 +35,11 @@ def is_number(value: object) -> bool:
 
 
 def is_integer(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A JSON integer: a number without a fractional part, in either notation (JSON Schema's "integer", the spec's
+    dialect: 900.0 is 900, I-19), never a bool. A gateway whose numbers are all floats sends its integers so."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 def is_ms_timestamp(value: object) -> bool:

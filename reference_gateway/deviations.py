@@ -563,3 +563,51 @@ def _required_properties_only(gw: Gateway) -> None:
         return data if ref is None else _required_only(data, {"$ref": ref}, resolver)
     gw.result_hooks.append(result)
     gw.notification_hooks.append(notification)
+
+
+
+# Listings the doc gives no order for and that take no count/offset (a page of a reversed list would be another
+# page): a gateway may list them in any order. Open orders are oldest first by I-36 (a reading, graded non-strict).
+UNORDERED_LISTINGS = {"private/get_positions", "private/get_instruments", "private/get_open_orders_by_instrument",
+                      "public/get_funding_rate_history"}
+
+
+@deviation("lists_in_another_order", "payload", "listings the doc gives no order for come newest first / reversed: "
+           "positions, instruments, open orders (I-36 reads oldest first), funding rate history",
+           "market_data or trading or wallet or subscriptions", contradicts=("I-36",))
+def _lists_in_another_order(gw: Gateway) -> None:
+    on_results(gw, UNORDERED_LISTINGS, lambda result: list(reversed(result)) if isinstance(result, list) else result)
+
+
+def map_numbers(value: object, change: Callable[[int | float], int | float]) -> object:
+    """``change`` applied to every number in ``value`` (never a bool), at any depth (new objects)."""
+    if isinstance(value, list):
+        return [map_numbers(item, change) for item in value]
+    if isinstance(value, dict):
+        return {key: map_numbers(item, change) for key, item in value.items()}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return change(value)
+    return value
+
+
+def on_payloads(gw: Gateway, change: Callable[[object], object]) -> None:
+    """``change`` applied to every result and every notification's data."""
+    gw.result_hooks.append(lambda method, result: change(result))
+    gw.notification_hooks.append(lambda channel, data: change(data))
+
+
+# JSON has one number type: 10 and 10.0 are the same number, and JSON Schema's "integer" (the spec's dialect) is a
+# number without a fractional part in either notation. A gateway picks its own notation.
+@deviation("integral_floats_as_integers", "payload", "results and notifications write every number without a "
+           "fractional part without one (10 for an amount of 10.0), as a JavaScript or Go gateway does",
+           "market_data or trading or wallet or subscriptions or auth")
+def _integral_floats_as_integers(gw: Gateway) -> None:
+    on_payloads(gw, lambda value: map_numbers(
+        value, lambda number: int(number) if float(number).is_integer() and abs(number) < 2**53 else number))
+
+
+@deviation("integers_as_floats", "payload", "results and notifications write every integer as a float "
+           "(expires_in 900.0, timestamps 1796318864167.0), as a gateway whose numbers are all doubles does",
+           "market_data or trading or wallet or subscriptions or auth")
+def _integers_as_floats(gw: Gateway) -> None:
+    on_payloads(gw, lambda value: map_numbers(value, float))

@@ -295,6 +295,28 @@ def test_required_properties_only_keeps_exactly_what_the_spec_requires(gateway, 
     assert all("prev_change_id" not in n and "change_id" in n for n in notified)
 
 
+def test_lists_in_another_order_reverses_unordered_listings(gateway, ws_of):
+    running = gateway("lists_in_another_order")
+    ws = ws_of(running)
+    for price in (50000, 50001, 50002):
+        ws.result("private/buy", {"instrument_name": "BTC_USD-25DEC26", "amount": 10, "price": price, "type": "limit"})
+    listed = ws.result("private/get_open_orders_by_instrument", {"instrument_name": "BTC_USD-25DEC26"})
+    assert [order["price"] for order in listed] == [50002, 50001, 50000]  # newest first
+    def names(running) -> list[str]:
+        return [i["instrument_name"] for i in ws_of(running).result("private/get_instruments", {"currency": "BTC"})]
+    assert len(names(running)) > 1 and names(running) == list(reversed(names(gateway())))
+
+
+def test_integral_floats_as_integers_and_integers_as_floats(gateway, ws_of):
+    as_integers, as_floats = gateway("integral_floats_as_integers"), gateway("integers_as_floats")
+    bought = cross(ws_of(as_integers), ws_of(as_integers, TAKER))
+    assert type(bought["order"]["amount"]) is int and type(bought["trades"][0]["price"]) is int  # 100, 61000
+    login = ws_of(as_floats, None).result("public/auth", MAKER)
+    assert type(login["expires_in"]) is float and login["expires_in"].is_integer()
+    bought = cross(ws_of(as_floats), ws_of(as_floats, TAKER))
+    assert type(bought["order"]["creation_timestamp"]) is float and type(bought["trades"][0]["trade_seq"]) is float
+
+
 def test_change_only_channels_send_only_the_book_snapshot_at_subscribe(gateway, ws_of):
     ws = ws_of(gateway("change_only_channels"))
     ws.result("public/subscribe", {"channels": ["quote.BTC_USD-25DEC26", "book.BTC_USD-25DEC26.raw",

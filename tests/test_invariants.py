@@ -211,3 +211,12 @@ def test_every_relation_kind_has_a_fault():
             for relation_id in ids:
                 killed_by.setdefault(RELATIONS[relation_id]["kind"], []).append(fault.name)
     assert KINDS <= set(killed_by), f"kinds without a fault: {sorted(KINDS - set(killed_by))}"
+
+
+@pytest.mark.parametrize(("value", "integer"), [(900, True), (900.0, True), (1796318864167.0, True), (0, True),
+                                                (900.5, False), (True, False), ("900", False), (None, False)])
+def test_a_json_integer_is_a_number_without_a_fraction_in_either_notation(value, integer):
+    """JSON Schema's "integer" (the spec's dialect): 900.0 is 900; a bool or a string never is."""
+    from harness.wire_checks import is_integer, is_ms_timestamp
+    assert is_integer(value) is integer
+    assert is_ms_timestamp(1796318864167.0) and not is_ms_timestamp(1796318864.0) and not is_ms_timestamp(1796318864167.5)

@@ -213,3 +213,15 @@ def test_the_checks_compare_the_fields_sent_and_pass_over_those_left_out():
     seen.order({"order_id": "o-1", "order_state": "cancelled", "creation_timestamp": 1_700_000_000_000}, "cancel")
     with pytest.raises(AssertionError, match="I-25 allows no such transition"):
         seen.order({"order_id": "o-1", "order_state": "open"}, "reopened")
+
+
+def test_a_listing_out_of_order_rests_on_the_reading_that_orders_it():
+    """The order of a listing is a reading (I-36 open orders oldest first, I-35, I-104, I-20): a listing in another
+    order fails non-strict on that reading alone, whatever readings the case that read it rests on."""
+    from harness import checks
+    from harness.model.driver import check_sorted
+    check_sorted([{"t": 1}, {"t": 2}, {"x": 0}], "t", descending=False, where="open orders", reading="I-36")
+    with pytest.raises(checks.CheckFailure) as failure:
+        check_sorted([{"t": 2}, {"t": 1}], "t", descending=False, where="open orders", reading="I-36")
+    assert checks.grade(failure.value, case_interpretations=["I-25", "I-38"]) == checks.NON_STRICT
+    assert checks.interpretation_of(failure.value, ["I-25", "I-38"]) == ["I-36"]

@@ -6,6 +6,7 @@ from harness import invariants
 from harness.model.ledger import Ledger
 from harness.model.records import ModelOrder, ModelTrade
 from harness.model.rules import FINAL, may_follow
+from harness.wire_checks import is_integer
 
 RULE_OF_FIELD = {
     "order_state": "I-25..I-29 order states", "filled_amount": "fills at price-time priority",
@@ -115,7 +116,7 @@ def bind_trade(trade: ModelTrade, received: dict, where: str) -> None:
         f"{where}: trade_id: received {trade_id!r}; both sides of one execution share one trade id, "
         f"seen as {trade.trade_id!r}")
     trade.trade_id = trade_id
-    if isinstance(received.get("timestamp"), int):
+    if is_integer(received.get("timestamp")):
         trade.timestamp = received["timestamp"]
 
 
@@ -139,7 +140,7 @@ class Observations:
                 + (" (a terminal state stays terminal)" if before in FINAL else ""))
             for stamp in ("last_update_timestamp",):
                 old, new = previous.get(stamp), received.get(stamp)
-                if isinstance(old, int) and isinstance(new, int):
+                if is_integer(old) and is_integer(new):
                     assert new >= old, f"{where}: order {order_id} {stamp} went backwards: {old} -> {new}"
             old, new = previous.get("creation_timestamp"), received.get("creation_timestamp")
             assert old is None or new is None or new == old, (
@@ -148,6 +149,6 @@ class Observations:
             if isinstance(old, (int, float)) and isinstance(new, (int, float)):
                 assert new >= old - 1e-9, f"{where}: order {order_id} filled_amount went down {old} -> {new}"
         created, updated = received.get("creation_timestamp"), received.get("last_update_timestamp")
-        if isinstance(created, int) and isinstance(updated, int):
+        if is_integer(created) and is_integer(updated):
             assert updated >= created, f"{where}: order {order_id} last_update_timestamp {updated} < creation {created}"
         self.orders[order_id] = {**previous, **received} if previous else received  # a field left out keeps its last value

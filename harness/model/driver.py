@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from harness.api import orders_in
 from harness.band import PriceBand
+from harness.checks import Fail, check
 from harness.checks.presence import sent_field
 from harness.errors import PulseCallError
 from harness.model import views
@@ -23,6 +24,7 @@ from harness.model.checks import (
 )
 from harness.model.ledger import Ledger, ModelError, Outcome
 from harness.model.records import Holding, ModelOrder
+from harness.wire_checks import is_integer
 
 # I-04: the CommonCodes status of each refusal the model predicts
 STATUS_OF = {"invalid_params": 1, "not_found": 4, "not_open_order": 8}
@@ -210,14 +212,14 @@ class ModelDriver:
         expected = views.open_orders(self.model, account, type_filter)
         where = f"get_open_orders_by_instrument(type={type_filter})"
         check_listing(self.model, expected, result, where, ordered=False)
-        check_sorted(result, "creation_timestamp", descending=False, where=where + " (I-36 oldest first)")
+        check_sorted(result, "creation_timestamp", descending=False, where=where, reading="I-36")
 
     def check_history(self, account: str, include_old: bool, include_unfilled: bool, count: int, offset: int) -> None:
         base = {"instrument_name": self.instrument_name, "include_old": include_old, "include_unfilled": include_unfilled}
         full = self._send(account, "private/get_order_history_by_instrument", {**base, "count": 1000, "offset": 0})
         where = f"get_order_history_by_instrument(include_unfilled={include_unfilled}, include_old={include_old})"
         check_listing(self.model, views.order_history(self.model, account, include_unfilled), full, where, ordered=False)
-        check_sorted(full, "last_update_timestamp", descending=True, where=where + " (I-35 newest first)")
+        check_sorted(full, "last_update_timestamp", descending=True, where=where, reading="I-35")
         page = self._send(account, "private/get_order_history_by_instrument", {**base, "count": count, "offset": offset})
         check_page(full, page, count, offset, "order_id", where)
 
@@ -226,7 +228,7 @@ class ModelDriver:
                             {"currency": self.currency, "label": label, "count": 1000})
         where = f"get_order_state_by_label(label={label!r})"
         check_listing(self.model, views.orders_by_label(self.model, account, label), result, where, ordered=False)
-        check_sorted(result, "creation_timestamp", descending=True, where=where + " (I-104 newest first)")
+        check_sorted(result, "creation_timestamp", descending=True, where=where, reading="I-104")
         assert all(entry.get("label") == label for entry in result), f"{where}: received orders of other labels"
 
     def check_trades_by_instrument(self, account: str, sorting: str, count: int, window: str) -> None:
@@ -259,7 +261,7 @@ class ModelDriver:
                 trade, order = by_id[entry["trade_id"]][0]
                 if len(by_id[entry["trade_id"]]) == 1:
                     check_trade(trade, order, entry, where)
-        check_sorted(full, "timestamp", descending=sorting != "asc", where=where + " (I-20 sorting)")
+        check_sorted(full, "timestamp", descending=sorting != "asc", where=where, reading="I-20")
         page = self._send(account, "private/get_user_trades_by_instrument", {**base, "count": count})
         check_page(full, page, count, 0, "trade_id", where)
 
@@ -277,7 +279,7 @@ class ModelDriver:
             check_trade(trade, order, entry, where)
             bind_trade(trade, entry, where)
         if sorting != "default":
-            check_sorted(full, "timestamp", descending=sorting == "desc", where=where)
+            check_sorted(full, "timestamp", descending=sorting == "desc", where=where, reading="I-20")
         if count:
             page = self._send(order.account, "private/get_user_trades_by_order", {**params, "count": count})
             check_page(full, page, count, 0, "trade_id", where)
@@ -375,11 +377,14 @@ def position_of(positions: object, instrument_name: str) -> dict | None:
                  and sent_field(p, "instrument_name", "a listed position") == instrument_name), None)
 
 
-def check_sorted(entries: object, field: str, *, descending: bool, where: str) -> None:
-    values = [e.get(field) for e in entries if isinstance(e, dict) and isinstance(e.get(field), int)]
-    expected = sorted(values, reverse=descending)
-    assert values == expected, (
-        f"{where}: received {field}s in the order {values}; documented {'newest' if descending else 'oldest'} first")
+@check(clause="the order a listing comes in (the doc states none but a sorting parameter's direction)")
+def check_sorted(entries: object, field: str, *, descending: bool, where: str, reading: str) -> None:
+    """Graded by the reading that gives the order (``reading``), never by the case's other readings: a gateway
+    listing in another order departs from that reading alone (e.g. I-36: open orders oldest first)."""
+    values = [e.get(field) for e in entries if isinstance(e, dict) and is_integer(e.get(field))]
+    if values != sorted(values, reverse=descending):
+        raise Fail(f"{where}: {field}s in the order {values}",
+                   f"{'newest' if descending else 'oldest'} first ({reading})", interpretation=reading)
 
 
 def check_page(full: list, page: object, count: int, offset: int, key: str, where: str) -> None:

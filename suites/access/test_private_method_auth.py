@@ -15,7 +15,7 @@ from harness.doc import section_of
 from harness.errors import PulseCallError
 from harness.methods import PRIVATE_HTTP_METHODS, SAMPLE_PARAMS
 from harness.rest import RestClient
-from harness.wire_checks import is_common_code
+from harness.wire_checks import is_common_code, is_integer
 from harness.ws import WsClient
 
 pytestmark = [pytest.mark.auth, pytest.mark.doc("Authentication", "private methods")]
@@ -75,7 +75,7 @@ def lapsed_token(pulse_env, rest):
     where the environment's lifetime is within what it lets a check wait (max_token_wait_s)."""
     login = rest.call("public/auth", pulse_env.accounts["taker"].grant())
     lifetime = login.get("expires_in")
-    assert isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0, (
+    assert is_integer(lifetime) and lifetime > 0, (
         f"expires_in: received {lifetime!r}; documented integer \"Token lifetime in seconds\"")
     if lifetime > pulse_env.max_token_wait_s:
         pytest.skip(f"the access token lives expires_in = {lifetime} s, longer than this environment lets a check wait "

@@ -4,7 +4,7 @@
 import pytest
 
 from harness.schema import assert_conforms, result_schema
-from harness.wire_checks import is_common_code
+from harness.wire_checks import is_common_code, is_integer
 
 pytestmark = [pytest.mark.auth, pytest.mark.doc("Authentication", "public/auth")]
 
@@ -25,7 +25,7 @@ def check_token_type_is_bearer(result: dict) -> None:
 
 def check_expires_in_is_a_lifetime(result: dict) -> None:
     value = result.get("expires_in")
-    assert isinstance(value, int) and not isinstance(value, bool), (
+    assert is_integer(value), (
         f"expires_in: received {value!r}; documented integer \"Token lifetime in seconds\"")
     assert 0 < value <= ONE_DAY_S, (
         f"expires_in: received {value}; documented \"Token lifetime in seconds\" (I-11: a lifetime, not an epoch "

@@ -76,5 +76,5 @@ def test_every_change_is_one_step_on_the_local_gateway(pulse, ws_client, pulse_e
     book_activity(api, pulse_env)
     changes = [ws.next_notification(channel, timeout=5) for _ in range(5)]
     ids = [change["change_id"] for change in changes]
-    expected = list(range(snapshot["change_id"] + 1, snapshot["change_id"] + 6))
+    expected = [snapshot["change_id"] + step for step in range(1, 6)]
     assert ids == expected, f"{channel} change_ids: received {ids}; documented consecutive {expected}"
