@@ -39,14 +39,18 @@ pytest_plugins = ["harness.outcomes", "harness.matrix", "harness.regression_gate
                   "harness.layout"]
 DESTRUCTIVE_MARKERS = ("trading", "session", "subscriptions", "fuzz")
 
-settings.register_profile("local", max_examples=60, deadline=None, stateful_step_count=25,
+# PULSE_HYPOTHESIS_SHRINK=0 (pulse-mutation sets it for its runs, which judge red or green, never a reproducer):
+# a failing example is reported as found, not shrunk.
+SHRINK = os.environ.get("PULSE_HYPOTHESIS_SHRINK", "1") != "0"
+PHASES = [phase for phase in Phase if SHRINK or phase is not Phase.shrink]
+settings.register_profile("local", max_examples=60, deadline=None, stateful_step_count=25, phases=PHASES,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 # Remote: no shrinking. On a shared, paced gateway shrinking replays requests against the run's budget (and took
 # fault runs past their timeout); a red case reports the example it found, and the database keeps it for a replay.
 settings.register_profile("remote", max_examples=8, deadline=None, stateful_step_count=10,
                           phases=[phase for phase in Phase if phase is not Phase.shrink],
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("thorough", max_examples=400, deadline=None, stateful_step_count=50,
+settings.register_profile("thorough", max_examples=400, deadline=None, stateful_step_count=50, phases=PHASES,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 

@@ -161,6 +161,18 @@ def test_deviation_runs_use_the_deviation_option_and_expect_green():
     assert noisy.first_failure == "suites/wallet/test_private_get_positions.py::test_currency_filter"
 
 
+def test_deviation_runs_start_before_fault_runs_and_outcomes_keep_the_given_order():
+    """A deviation runs its whole selection; started first, the short fault runs fill in behind it."""
+    ran: list[str] = []
+
+    def runner(command: list[str], timeout: float):
+        ran.append(command[command.index("--deviation") + 1] if "--deviation" in command else "fault")
+        return (deviation_runner if "--deviation" in command else fake_runner)(command, timeout)
+    outcomes = mutation.run_campaign(FAULTS[:2] + DEVIATIONS, jobs=1, timeout=5, runner=runner, echo=lambda line: None)
+    assert ran == ["quiet_latitude", "noisy_latitude", "fault", "fault"]
+    assert [o.fault for o in outcomes] == [f.name for f in FAULTS[:2] + DEVIATIONS]
+
+
 def test_summary_keeps_fault_figures_apart_and_renders_a_deviation_table():
     outcomes = (mutation.run_campaign(FAULTS[:1], jobs=1, timeout=5, runner=fake_runner, echo=lambda line: None)
                 + mutation.run_campaign(DEVIATIONS, jobs=1, timeout=5, runner=deviation_runner, echo=lambda line: None))
@@ -323,3 +335,18 @@ def test_a_remote_deviation_runs_other_reports_are_rerun_on_a_fresh_simulator_an
     assert fake_simulators == [("change_only",), ("change_only",)], "the rerun gets a simulator of its own"
     assert "suites/fuzz/test_ws_fuzz.py::test_ws_method" in rerun and rerun[rerun.index("--env") + 1] == "sim"
     assert rerun[rerun.index("--base-url") + 1].endswith(":9002/api/v2") and "--known-failures" in rerun
+
+
+@pytest.mark.parametrize(("environment", "shrinks"), [({}, True), (mutation.run_environment({}), False)])
+def test_campaign_runs_report_a_failing_example_unshrunk(environment, shrinks):
+    """pulse-mutation judges red or green: its runs set PULSE_HYPOTHESIS_SHRINK=0, and the profiles leave shrinking
+    out (a developer's run still shrinks)."""
+    import os
+    import subprocess
+    import sys
+    probe = ("import conftest; from hypothesis import settings, Phase; "
+             "print([Phase.shrink in settings.get_profile(p).phases for p in ('local', 'thorough')])")
+    env = {key: value for key, value in os.environ.items() if key != "PULSE_HYPOTHESIS_SHRINK"} | environment
+    out = subprocess.run([sys.executable, "-c", probe], cwd=mutation.ROOT, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == str([shrinks, shrinks])
