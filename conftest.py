@@ -414,7 +414,7 @@ def pytest_runtest_makereport(item, call):
     if result.failed or (hasattr(result, "wasxfail") and result.longrepr):  # a reported (xfailed) failure too
         text = str(result.longrepr)
         own = checks.graded_phase(item, call.when)
-        if result.failed and own is not None and call.excinfo is not None:  # one grading rule: checks.grade
+        if result.failed and call.excinfo is not None:  # one grading rule: checks.grade
             grade = checks.grade(call.excinfo.value, case_interpretations=own)
             rests_on = checks.interpretation_of(call.excinfo.value, own)
             text = f"[{grade}{': rests on ' + ', '.join(rests_on) + ' in spec/INTERPRETATIONS.md' if rests_on else ''}]\n{text}"

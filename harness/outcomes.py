@@ -47,7 +47,7 @@ def marker_data(item: pytest.Item, call=None) -> dict:
     own = checks.graded_phase(item, call.when) if call is not None else None
     skipped_at_setup = call is not None and call.when == "setup" and call.excinfo is not None and (
         call.excinfo.errisinstance(pytest.skip.Exception))
-    if own is not None and call.excinfo is not None and not skipped_at_setup:
+    if call is not None and call.excinfo is not None and not skipped_at_setup:
         data["grade"] = checks.grade(call.excinfo.value, case_interpretations=own)
         data["rests_on"] = checks.interpretation_of(call.excinfo.value, own)
     return data

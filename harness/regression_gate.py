@@ -222,7 +222,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     if result.when == "teardown" and item.stash.get(PASSED_ON_RETRY, False):
         report_flaky(item)
     own = checks.graded_phase(item, result.when)
-    if own is None or hasattr(result, "wasxfail"):
+    if hasattr(result, "wasxfail"):
         return
     if result.passed:
         if result.when == "call" and retried and FIRST_ATTEMPT in item.stash:

@@ -180,13 +180,12 @@ def interpretation_of(failure: BaseException | None, case_interpretations=()) ->
     return found
 
 
-def graded_phase(item, when: str) -> list[str] | None:
+def graded_phase(item, when: str) -> list[str]:
     """The readings a failure in phase ``when`` of ``item`` may rest on besides its checks' own. The test's call:
     the case's ``interpretation(...)`` markers. A fixture's setup or teardown: none (such a failure is strict unless
     a named check in it says otherwise, e.g. a property the doc lets a gateway omit, harness.checks.presence, I-160:
     the MMP account's teardown reads its position to give it back), so an environment problem or a failed cleanup
-    is never softened by the case's readings. (Returns a list for every phase; callers still treat None as "not
-    graded".)"""
+    is never softened by the case's readings."""
     return case_interpretations(item) if when == "call" else []
 
 
