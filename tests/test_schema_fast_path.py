@@ -72,23 +72,15 @@ def mutated(draw):
 
 def _mutate(draw, value):
     """One change somewhere in ``value`` (it may be the root)."""
-    if isinstance(value, dict) and value and draw(st.booleans()):
-        key = draw(st.sampled_from(sorted(value)))
-        action = draw(st.sampled_from(["descend", "drop", "replace"]))
+    if isinstance(value, (dict, list)) and value and draw(st.booleans()):
+        key = draw(st.sampled_from(sorted(value) if isinstance(value, dict) else range(len(value))))
+        action = draw(st.sampled_from(["descend", "drop", "replace" if isinstance(value, dict) else "grow"]))
         if action == "descend":
             value[key] = _mutate(draw, value[key])
         elif action == "drop":
             del value[key]
-        else:
+        elif action == "replace":
             value[key] = draw(json_values)
-        return value
-    if isinstance(value, list) and value and draw(st.booleans()):
-        index = draw(st.integers(0, len(value) - 1))
-        action = draw(st.sampled_from(["descend", "drop", "grow"]))
-        if action == "descend":
-            value[index] = _mutate(draw, value[index])
-        elif action == "drop":
-            del value[index]
         else:
             value.append(draw(json_values))
         return value
