@@ -8,6 +8,7 @@
 import atexit
 import contextlib
 import gc
+import math
 import os
 import sys
 import time
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, Phase, settings
 from harness import checks, report
 from harness.api import OrderTracker, PulseApi, TokenManager
 from harness.checks.channels import set_quiet_window
+from harness.claims import ClaimRegistry, ClaimsUnavailable
 from harness.control import GatewayControl
 from harness.env import MissingCredentials, load_environments, resolve
 from harness.local import LocalGateway
@@ -75,6 +77,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "twin checks the same rule faster by moving the clock)")
     group.addoption("--max-run-seconds", type=float, default=1800.0,
                     help="stop the run (cleanly, with teardown) once it has taken this long (default 1800)")
+    group.addoption("--venue-wait-seconds", type=float, default=420.0,
+                    help="remote: how long a worker waits for an instrument (or the MMP account) while other runs on "
+                         "the same accounts hold every free one (harness/claims.py; default 420, inside the paced "
+                         "per-test timeout of 600 s, which the first test's setup counts against)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -278,20 +284,55 @@ def tokens(request, pulse_env, rest, tracker) -> dict[str, TokenManager]:
             cancel_tracked_orders(rest, managers, tracker)
 
 
+@pytest.fixture(scope="session")
+def claim_registry(request, pulse_env, rest, tokens):
+    """This worker's claims on the environment's claim registry (harness.claims, I-222), so other runs on the same
+    accounts keep off its instrument and its MMP breaches; None on the suite's own gateway, where the registry is
+    not configured, or where the gateway cannot hold claims (``pulse_env.claims_note`` says why). Every claim left
+    is cancelled at teardown (Ctrl-C included); the end-of-run sweep reads them from the journal too."""
+    if not pulse_env.is_remote or not pulse_env.claim_registry:
+        yield None
+        return
+    from harness.guest import STOP_GRACE, run_dir
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    registry = ClaimRegistry(
+        lambda method, params: rest.call(method, params, token=tokens["maker"].access_token()),
+        pulse_env.claim_registry, owner=f"{run_dir(request.config).name.removeprefix('pulse-run-')}.{worker}",
+        ttl_s=math.ceil(request.config.getoption("--max-run-seconds")) + STOP_GRACE["controller"],
+        journal=journal_path(run_dir(request.config), f"{worker}-claims"), currencies=tuple(pulse_env.currencies),
+        cleanup=rest.pacer.cleanup)
+    yield registry
+    try:
+        registry.release_all()
+    except Exception as exc:  # noqa: BLE001 - the end-of-run sweep cancels what is left from the journal
+        print(f"releasing the run's claims failed: {mask_text(str(exc))}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def venue(request, pulse_env):
     """Where this worker trades (harness.venue, I-220): the test instrument when its book leaves room, else the
-    next free one; on a shared gateway each worker takes its own. pulse_env then carries that instrument, its
-    tick and contract sizes and its index, read from the gateway."""
+    next free one; on a shared gateway each worker takes its own, and claims it against other runs on the same
+    accounts (I-222). pulse_env then carries that instrument, its tick and contract sizes and its index, read from
+    the gateway."""
     if request.config.getoption("--collect-only"):
         return None
     if not pulse_env.hosts_allowed() and not request.config.getoption("--allow-any-host"):
         return None  # a host off the allow-list is not even read from (the destructive cases refuse to run)
     rest, tokens = request.getfixturevalue("rest"), request.getfixturevalue("tokens")
+    registry = request.getfixturevalue("claim_registry")
     claim = worker_claim(os.environ.get("PYTEST_XDIST_WORKER"), shared_gateway=pulse_env.is_remote)
+
+    def call(method, params):
+        return rest.call(method, params, token=tokens["maker"].access_token())
+
+    wait_s = request.config.getoption("--venue-wait-seconds")
     try:
-        chosen = choose_venue(lambda method, params: rest.call(method, params, token=tokens["maker"].access_token()),
-                              pulse_env, claim)
+        try:
+            chosen = choose_venue(call, pulse_env, claim, registry, wait_s)
+        except ClaimsUnavailable as exc:
+            pulse_env.claims_note = (f"claims unavailable, other runs on these accounts may trade on this worker's "
+                                     f"instrument: {exc}")
+            chosen = choose_venue(call, pulse_env, claim)
     except NoVenue as exc:
         pulse_env.no_venue = str(exc)  # trading cases fail "not covered" with this text (harness/band.read_band)
         return None
@@ -299,6 +340,8 @@ def venue(request, pulse_env):
         pulse_env.perpetual = chosen.instrument
     pulse_env.test_instrument, pulse_env.tick_size = chosen.instrument, chosen.tick_size
     pulse_env.contract_size, pulse_env.index_name = chosen.contract_size, chosen.index_name
+    from harness.guest import record_venue
+    record_venue(request.config, chosen.instrument, chosen.reason, pulse_env.claims_note)
     return chosen
 
 

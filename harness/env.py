@@ -46,6 +46,8 @@ class Environment:
     no_venue: str = ""  # why no instrument leaves the suite room to trade (harness.venue), when none does
     perpetual: str = ""  # a perpetual to read funding from: the venue when it is one, else the configured instrument
     max_token_wait_s: float = 60  # the longest a check may wait for a token's expires_in to pass (I-645)
+    claim_registry: str = ""  # remote: the instrument holding the runs' claims (harness.claims, I-222); "": none
+    claims_note: str = ""  # why this run goes without claims, when the registry could not be used
     quiet_s: float = 0.2  # how long a "nothing arrives" check watches (harness.checks.channels.nothing_arrives)
 
     def __post_init__(self) -> None:

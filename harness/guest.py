@@ -9,6 +9,7 @@
   if that takes longer than STOP_GRACE seconds. The second SIGINT restores the terminal and exits at once (130).
 """
 
+import json
 import os
 import shutil
 import signal
@@ -56,9 +57,32 @@ def pytest_configure_node(node) -> None:
     node.workerinput[RUN_DIR_KEY] = str(run_dir(node.config))
 
 
+def record_venue(config: pytest.Config, instrument: str, reason: str, claims_note: str = "") -> None:
+    """Note where this worker trades, for the controller's summary (harness.venue, harness.claims)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    directory = run_dir(config)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"venue-{worker}.json").write_text(json.dumps({"worker": worker, "instrument": instrument,
+                                                                "reason": reason, "claims": claims_note}))
+
+
+def venue_lines(directory: Path) -> list[str]:
+    lines = []
+    for path in sorted(directory.glob("venue-*.json")):
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        lines.append(f"venue {entry['worker']}: {entry['instrument']} ({entry['reason']})"
+                     + (f"; {entry['claims']}" if entry.get("claims") else ""))
+    return lines
+
+
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if is_worker(config):
         return
+    for line in venue_lines(run_dir(config)):
+        terminalreporter.write_line(line)
     state = pacing.read_state(run_dir(config))
     if state:
         terminalreporter.write_line(pacing.summary_line(state))

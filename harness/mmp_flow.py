@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.band import read_band
+from harness.claims import ClaimRegistry, ClaimsUnavailable
 from harness.model.driver import position_of
 from harness.placement import far_from
 
+MMP_RESOURCE = "mmp-breach"  # the lock's and the cross-run claim's name
 FROZEN_TIME_S = 30  # long enough for the remote checks to see the freeze before they reset it (set_mmp_config)
 INTERVAL_S = 10
 
@@ -75,13 +77,26 @@ def switch_mmp_off(maker, env) -> None:
 
 
 @contextmanager
-def exclusive(directory: Path, name: str = "mmp-breach") -> Iterator[None]:
+def exclusive(directory: Path, name: str = MMP_RESOURCE, registry: ClaimRegistry | None = None,
+              wait_s: float = 420.0) -> Iterator[None]:
     """Hold a lock file in ``directory`` (shared by the run's xdist workers): one breach at a time on the reserved
-    account, whose MMP config and freeze are per account and index, not per worker."""
+    account, whose MMP config and freeze are per account and index, not per worker. With a claim ``registry``
+    (harness.claims, I-222) the breach is also claimed against other runs on the same accounts, waiting up to
+    ``wait_s`` for theirs to end (a TimeoutError names the holder); where the gateway cannot hold claims it goes
+    without (the run's venue line says so)."""
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / f"{name}.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            if registry is not None:
+                try:
+                    registry.acquire(name, wait_s)
+                except ClaimsUnavailable:
+                    registry = None
+            try:
+                yield
+            finally:
+                if registry is not None:
+                    registry.release(name)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

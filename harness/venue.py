@@ -3,14 +3,18 @@
 On a shared gateway other firms quote and trade. The suite's crossing orders must meet only each other, so it
 looks for a book that is empty or has a foreign spread wide enough for its price band, and reads the
 instrument's contract size, tick size and index from the gateway. With several workers on one shared gateway,
-worker N takes the N-th such instrument, so two workers never trade on the same book. When there is none, the
-run says so: trading cases fail as "not covered" (never a quiet skip).
+worker N takes the N-th such instrument, so two workers never trade on the same book; other runs on the same
+accounts are kept off it by a claim on the environment's claim registry (harness.claims, I-222). When there is
+none, the run says so: trading cases fail as "not covered" (never a quiet skip).
 """
 
-from collections.abc import Callable
+import itertools
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from harness.band import BandUnavailable, find_band
+from harness.claims import ClaimRegistry
 
 Call = Callable[[str, dict], object]  # (method, params) -> result, authorised as the maker
 
@@ -45,39 +49,73 @@ def tick_size_of(instrument: dict, env) -> float | None:
     return env.tick_size if instrument["instrument_name"] == env.test_instrument else None
 
 
-def choose_venue(call: Call, env, claim: int = 0) -> Venue:
-    """The ``claim``-th instrument (0 for the first) whose book leaves a free band; NoVenue when there is none."""
+def choose_venue(call: Call, env, claim: int = 0, registry: ClaimRegistry | None = None,
+                 wait_s: float = 0.0, clock: Callable[[], float] = time.monotonic) -> Venue:
+    """The ``claim``-th instrument (0 for the first) whose book leaves a free band; NoVenue when there is none.
+
+    With a claim ``registry`` (harness.claims, I-222) an instrument another run has claimed is not taken, and the
+    chosen one is claimed before it is returned: the ``claim``-th free one is tried first, then the others in order.
+    When other runs hold every free one, the worker waits up to ``wait_s`` seconds for one to be released. Raises
+    ClaimsUnavailable when the registry cannot be used (the caller then goes without it)."""
     listed: list[dict] = []
     for currency in env.currencies:
         listed += [i for i in call("private/get_instruments", {"currency": currency, "kind": "future"})
                    if isinstance(i, dict)]
-    found: list[Venue] = []
-    refusals: list[str] = []
+    if registry is not None:
+        listed = [i for i in listed if i.get("instrument_name") != registry.instrument]
     index_prices: dict[str, float] = {}
-    for instrument in candidates(listed, env.test_instrument):
-        name = instrument["instrument_name"]
-        tick = tick_size_of(instrument, env)
-        if tick is None:
-            refusals.append(f"{name}: tick size unknown")
-            continue
-        index_name = instrument.get("price_index") or env.index_name
-        contract = instrument.get("contract_size") or env.contract_size
-        if index_name not in index_prices:
-            index_prices[index_name] = float(call("public/get_index_price", {"index_name": index_name}))
-        book = call("private/get_order_book", {"instrument_name": name, "depth": 1})
-        try:
-            find_band(book, index_prices[index_name], tick, contract)
-        except BandUnavailable as exc:
-            refusals.append(f"{name}: {exc}")
-            continue
-        spread = (book.get("best_bid_price"), book.get("best_ask_price"))
-        found.append(Venue(name, tick, float(contract), index_name,
-                           "empty book" if spread == (None, None) else f"foreign spread {spread[0]}..{spread[1]}"))
+
+    def free_venues(refusals: list[str], skip: set[str]) -> Iterator[Venue]:
+        for instrument in candidates(listed, env.test_instrument):
+            name = instrument["instrument_name"]
+            if name in skip:
+                continue
+            tick = tick_size_of(instrument, env)
+            if tick is None:
+                refusals.append(f"{name}: tick size unknown")
+                continue
+            index_name = instrument.get("price_index") or env.index_name
+            contract = instrument.get("contract_size") or env.contract_size
+            if index_name not in index_prices:
+                index_prices[index_name] = float(call("public/get_index_price", {"index_name": index_name}))
+            book = call("private/get_order_book", {"instrument_name": name, "depth": 1})
+            try:
+                find_band(book, index_prices[index_name], tick, contract)
+            except BandUnavailable as exc:
+                refusals.append(f"{name}: {exc}")
+                continue
+            spread = (book.get("best_bid_price"), book.get("best_ask_price"))
+            yield Venue(name, tick, float(contract), index_name,
+                        "empty book" if spread == (None, None) else f"foreign spread {spread[0]}..{spread[1]}")
+
+    if registry is None:
+        refusals: list[str] = []
+        found = list(itertools.islice(free_venues(refusals, set()), claim + 1))
         if len(found) > claim:
             return found[claim]
-    raise NoVenue(f"{env.name}: no instrument leaves room for the suite's own crossing orders "
-                  f"(needed {claim + 1}, one per worker on a shared gateway; found {len(found)}). "
-                  + "; ".join(refusals[:8]))
+        raise NoVenue(f"{env.name}: no instrument leaves room for the suite's own crossing orders "
+                      f"(needed {claim + 1}, one per worker on a shared gateway; found {len(found)}). "
+                      + "; ".join(refusals[:8]))
+    start = clock()
+    while True:
+        refusals, held = [], registry.rivals(registry.claims())
+        free = free_venues(refusals, set(held))
+        head = list(itertools.islice(free, claim + 1))
+        for venue in itertools.chain(head[claim:], free, head[:claim]):
+            if got := registry.try_claim(venue.instrument):
+                waited = clock() - start
+                note = f"; claimed for run {got.owner}" + (f" after waiting {waited:.0f} s" if waited >= 1 else "")
+                return Venue(venue.instrument, venue.tick_size, venue.contract_size, venue.index_name,
+                             venue.reason + note)
+        if not head and not held:
+            raise NoVenue(f"{env.name}: no instrument leaves room for the suite's own crossing orders "
+                          f"(the claim registry {registry.instrument} left out). " + "; ".join(refusals[:8]))
+        if clock() - start >= wait_s:
+            raise NoVenue(f"{env.name}: every instrument with room is claimed by another run on these accounts "
+                          f"(waited {wait_s:g} s, --venue-wait-seconds): "
+                          + ("; ".join(c.describe() for c in held.values()) or "each try tied with another run's claim")
+                          + ". Refused: " + "; ".join(refusals[:8]))
+        registry.sleep(registry.backoff(10.0 if held else 1.0))
 
 
 def worker_claim(worker_id: str | None, shared_gateway: bool) -> int:

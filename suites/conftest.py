@@ -1,5 +1,7 @@
 """Fixtures shared by the suites' folders (one folder per doc section, plus flows/ and parity/)."""
 
+import contextlib
+
 import pytest
 
 from harness import report
@@ -64,7 +66,13 @@ def mmp_accounts(request, pulse_env, pacer, rest, tokens, tracker):
         return PulseApi(transport, rest, tokens[account], tracker, ws)
 
     from harness.guest import run_dir  # imported here: pytest_plugins loads (and assert-rewrites) it first
-    with exclusive(run_dir(request.config)):
+    registry = request.getfixturevalue("claim_registry")
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(exclusive(run_dir(request.config), registry=registry,
+                                         wait_s=request.config.getoption("--venue-wait-seconds")))
+        except TimeoutError as exc:  # another run on the same accounts kept the reserved account's breaches
+            pytest.fail(f"NOT COVERED: {exc}", pytrace=False)
         try:
             yield make
         finally:
