@@ -77,10 +77,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "twin checks the same rule faster by moving the clock)")
     group.addoption("--max-run-seconds", type=float, default=1800.0,
                     help="stop the run (cleanly, with teardown) once it has taken this long (default 1800)")
-    group.addoption("--venue-wait-seconds", type=float, default=420.0,
+    group.addoption("--venue-wait-seconds", type=float, default=900.0,
                     help="remote: how long a worker waits for an instrument (or the MMP account) while other runs on "
-                         "the same accounts hold every free one (harness/claims.py; default 420, inside the paced "
-                         "per-test timeout of 600 s, which the first test's setup counts against)")
+                         "the same accounts hold every free one (harness/claims.py; default 900, added to the "
+                         "timeout of the test whose setup waits)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -139,6 +139,8 @@ def start_shared_simulator(config: pytest.Config) -> None:
 # A paced run shares its rate between the workers: the longest items (the order flows, ~300 requests) need more
 # than pytest-timeout's 120 s there. Every network wait has its own timeout, so a hang is still caught early.
 PACED_TEST_TIMEOUT_S = 600
+CLAIM_WAITS = pytest.StashKey[bool]()  # a paced remote run: a setup may wait for other runs' claims
+VENUE_SET = pytest.StashKey[bool]()  # this process has chosen its venue (the wait is over)
 
 
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (CPython's default: 700)
@@ -168,6 +170,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     table = load_environments()[config.getoption("--env")]
     pace = config.getoption("--requests-per-second")
     if (table.get("requests_per_second") if pace is None else pace):
+        config.stash[CLAIM_WAITS] = table.get("mode", "local") != "local"
         for item in items:
             if not item.get_closest_marker("timeout"):
                 item.add_marker(pytest.mark.timeout(PACED_TEST_TIMEOUT_S))
@@ -316,6 +319,7 @@ def venue(request, pulse_env):
     the gateway."""
     if request.config.getoption("--collect-only"):
         return None
+    request.config.stash[VENUE_SET] = True  # from the next test on, the paced timeout alone
     if not pulse_env.hosts_allowed() and not request.config.getoption("--allow-any-host"):
         return None  # a host off the allow-list is not even read from (the destructive cases refuse to run)
     rest, tokens = request.getfixturevalue("rest"), request.getfixturevalue("tokens")
@@ -423,6 +427,19 @@ def _guard_and_label(request):
             pytest.fail(f"refusing a destructive test against {sorted(environment.hosts())}: not on the "
                         f"{environment.name} allow-list {environment.allowed_hosts} (override: --allow-any-host)",
                         pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """Around pytest-timeout's own wrapper: in a paced remote run, a test whose setup may wait for another run's
+    claims (harness.claims, I-222) - the worker's first test (its venue) and each test of an MMP module (the
+    reserved account) - gets ``--venue-wait-seconds`` on top of the paced timeout, so a wait ends with the
+    instrument or with its own NOT COVERED message, never in a timeout."""
+    if item.config.stash.get(CLAIM_WAITS, False) and (
+            not item.config.stash.get(VENUE_SET, False) or "mmp_accounts" in getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.timeout(PACED_TEST_TIMEOUT_S + item.config.getoption("--venue-wait-seconds")),
+                        append=False)
+    yield
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

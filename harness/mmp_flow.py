@@ -78,7 +78,7 @@ def switch_mmp_off(maker, env) -> None:
 
 @contextmanager
 def exclusive(directory: Path, name: str = MMP_RESOURCE, registry: ClaimRegistry | None = None,
-              wait_s: float = 420.0) -> Iterator[None]:
+              wait_s: float = 900.0) -> Iterator[None]:
     """Hold a lock file in ``directory`` (shared by the run's xdist workers): one breach at a time on the reserved
     account, whose MMP config and freeze are per account and index, not per worker. With a claim ``registry``
     (harness.claims, I-222) the breach is also claimed against other runs on the same accounts, waiting up to

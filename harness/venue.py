@@ -96,15 +96,15 @@ def choose_venue(call: Call, env, claim: int = 0, registry: ClaimRegistry | None
         raise NoVenue(f"{env.name}: no instrument leaves room for the suite's own crossing orders "
                       f"(needed {claim + 1}, one per worker on a shared gateway; found {len(found)}). "
                       + "; ".join(refusals[:8]))
-    start = clock()
+    start, looks = clock(), 0
     while True:
         refusals, held = [], registry.rivals(registry.claims())
         free = free_venues(refusals, set(held))
         head = list(itertools.islice(free, claim + 1))
         for venue in itertools.chain(head[claim:], free, head[:claim]):
             if got := registry.try_claim(venue.instrument):
-                waited = clock() - start
-                note = f"; claimed for run {got.owner}" + (f" after waiting {waited:.0f} s" if waited >= 1 else "")
+                waited = f" after waiting {clock() - start:.0f} s for other runs" if looks else ""
+                note = f"; claimed for run {got.owner}{waited}"
                 return Venue(venue.instrument, venue.tick_size, venue.contract_size, venue.index_name,
                              venue.reason + note)
         if not head and not held:
@@ -116,6 +116,7 @@ def choose_venue(call: Call, env, claim: int = 0, registry: ClaimRegistry | None
                           + ("; ".join(c.describe() for c in held.values()) or "each try tied with another run's claim")
                           + ". Refused: " + "; ".join(refusals[:8]))
         registry.sleep(registry.backoff(10.0 if held else 1.0))
+        looks += 1
 
 
 def worker_claim(worker_id: str | None, shared_gateway: bool) -> int:

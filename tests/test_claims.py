@@ -4,6 +4,7 @@ said so (the run goes on as before)."""
 
 import itertools
 import random
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -204,3 +205,85 @@ def test_acquire_waits_for_the_mmp_breach_of_another_run():
     clock = itertools.count(0, 50)
     with pytest.raises(TimeoutError, match="held by run runA.gw1"):
         registry(gateway, "runC.gw0").acquire("mmp-breach", wait_s=100, clock=lambda: next(clock))
+
+
+# ---------------------------------------------------------------------------------------------- end to end
+# A child run in remote mode (--env dev, pointed at an in-process reference gateway) while "another run" holds
+# claims on the gateway: the child keeps off the claimed instrument, waits, and ends NOT COVERED naming the holder
+# when every free one is held; the other run's claims are never touched and the child leaves none of its own.
+BOOK_TEST = """
+import pytest
+from harness.band import read_band
+
+@pytest.mark.trading
+def test_trades_where_it_claimed(pulse, pulse_env):
+    band, _ = read_band(pulse("maker"), pulse_env)
+    pulse("maker").call("private/buy", instrument_name=pulse_env.test_instrument, amount=pulse_env.contract_size,
+                        price=band.price(-2), type="limit")
+"""
+AS_DEV = {f"PULSE_DEV_{account.upper()}_CLIENT_{part.upper()}": value
+          for account in ("maker", "taker") for part, value in (("id", account), ("secret", f"{account}-secret"))}
+
+
+@pytest.fixture
+def reference():
+    from reference_gateway import start_gateway
+
+    running = start_gateway()
+    yield running
+    running.stop()
+
+
+def other_runs_claims(reference, *resources: str) -> list[str]:
+    """Claims of another run (a live ttl), placed as the maker the way harness.claims places them."""
+    import httpx
+
+    api = reference.base_url + "/api/v2"
+    token = httpx.get(api + "/public/auth", params={"grant_type": "client_credentials", "client_id": "maker",
+                                                    "client_secret": "maker-secret"}).json()["access_token"]
+    ids = []
+    for resource in resources:
+        params = {"instrument_name": REGISTRY, "type": "limit", "price": 1000.0, "amount": 1,
+                  "label": label_for(resource, "otherrun0000.gw0", 3600)}
+        reply = httpx.post(api + "/private/buy", headers={"Authorization": f"Bearer {token}"},
+                           json={"jsonrpc": "2.0", "id": 1, "method": "private/buy", "params": params}).json()
+        order = reply["order"]
+        ids.append(order["order_id"])
+    return ids
+
+
+@pytest.mark.parametrize("held", [["BTC_USD-PERPETUAL"], ["BTC_USD-PERPETUAL", "BTC_USD-25DEC26"]],
+                         ids=["one held", "all held"])
+def test_a_remote_run_keeps_off_another_runs_instrument(tmp_path, reference, held):
+    from tests.childrun import run_child
+    from tests.test_suite_safety import external, open_orders
+
+    theirs = other_runs_claims(reference, *held)
+    code, output = run_child(tmp_path, BOOK_TEST, "--env", "dev", "--allow-any-host", *external(reference),
+                             "--venue-wait-seconds", "2", env=AS_DEV, timeout=120)
+    left = sorted(o["order_id"] for o in open_orders(reference))
+    assert left == sorted(theirs), output[-3000:]  # theirs untouched, nothing of the child's left open
+    if len(held) == 1:
+        assert code == 0, output[-3000:]
+        assert re.search(r"venue main: BTC_USD-25DEC26 \(empty book; claimed for run \w+\.main\)", output), output
+    else:
+        assert code != 0
+        assert "NOT COVERED" in output and "held by run otherrun0000.gw0" in output, output[-3000:]
+
+
+def test_the_mmp_lock_claims_the_breach_across_runs_and_goes_without_where_it_cannot(tmp_path):
+    from harness.mmp_flow import MMP_RESOURCE, exclusive
+
+    gateway = SharedGateway()
+    mine = registry(gateway, "runB.gw0")
+    with exclusive(tmp_path, registry=mine, wait_s=5):
+        assert [(c.resource, c.owner) for c in gateway.claims()] == [(MMP_RESOURCE, "runB.gw0")]
+    assert gateway.claims() == []
+    with exclusive(tmp_path, registry=registry(SharedGateway(labels=False), "runB.gw0"), wait_s=5):
+        pass  # no claim possible: the run-wide lock alone, as before
+    assert registry(gateway, "runA.gw0").try_claim(MMP_RESOURCE)
+    clock = itertools.count(0, 10)
+    held = registry(gateway, "runB.gw0")
+    held.acquire = lambda resource, wait_s: ClaimRegistry.acquire(held, resource, wait_s, clock=lambda: next(clock))
+    with pytest.raises(TimeoutError, match="held by run runA.gw0"), exclusive(tmp_path, registry=held, wait_s=15):
+        pass
