@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, settings
 from harness import checks, report
 from harness.api import OrderTracker, PulseApi, TokenManager
 from harness.checks.channels import set_quiet_window
-from harness.claims import ClaimRegistry, ClaimsUnavailable
+from harness.claims import ClaimRegistry
 from harness.control import GatewayControl
 from harness.env import MissingCredentials, load_environments, resolve
 from harness.local import LocalGateway
@@ -29,7 +29,7 @@ from harness.masking import mask_text
 from harness.pacing import Pacer
 from harness.rest import RestClient
 from harness.sweep import cancel_tracked_orders, journal_path, sweep_run_orders
-from harness.venue import NoVenue, choose_venue, worker_claim
+from harness.venue import NoVenue, choose_and_claim, worker_claim
 from harness.ws import WsClient, WsPool
 
 ROOT = Path(__file__).resolve().parent
@@ -329,14 +329,9 @@ def venue(request, pulse_env):
     def call(method, params):
         return rest.call(method, params, token=tokens["maker"].access_token())
 
-    wait_s = request.config.getoption("--venue-wait-seconds")
     try:
-        try:
-            chosen = choose_venue(call, pulse_env, claim, registry, wait_s)
-        except ClaimsUnavailable as exc:
-            pulse_env.claims_note = (f"claims unavailable, other runs on these accounts may trade on this worker's "
-                                     f"instrument: {exc}")
-            chosen = choose_venue(call, pulse_env, claim)
+        chosen, pulse_env.claims_note = choose_and_claim(call, pulse_env, claim, registry,
+                                                         request.config.getoption("--venue-wait-seconds"))
     except NoVenue as exc:
         pulse_env.no_venue = str(exc)  # trading cases fail "not covered" with this text (harness/band.read_band)
         return None

@@ -28,6 +28,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import PulseCallError
+
 LABEL_PREFIX = "pulse-claim"
 LABEL_LIMIT = 64  # I-47/I-100's label limit (Deribit's)
 LISTING_COUNT = 100  # get_open_orders_by_instrument's count (default 10, I-21): every claim of every run on one page
@@ -94,6 +96,7 @@ class ClaimRegistry:
         self.currencies, self.cleanup = tuple(currencies), cleanup  # cleanup(): the pacer's reserve for releases
         self.journal, self.sleep, self.rng = journal, sleep, rng or random.Random()
         self.held: dict[str, Claim] = {}
+        self.unavailable = ""  # why this gateway cannot hold claims, once found (the run goes without them)
         self._order: dict | None = None  # price and amount of a claim, read once
 
     # ------------------------------------------------------------------------------------------ reading
@@ -101,7 +104,7 @@ class ClaimRegistry:
         try:
             listed = self.call("private/get_open_orders_by_instrument",
                                {"instrument_name": self.instrument, "type": "all", "count": LISTING_COUNT})
-        except Exception as exc:  # noqa: BLE001 - any refusal means the registry cannot be used here
+        except PulseCallError as exc:  # the gateway refuses: the registry cannot be used here
             raise ClaimsUnavailable(f"listing the claim registry {self.instrument} failed: {exc}") from exc
         return [claim for claim in map(parse, listed if isinstance(listed, list) else []) if claim]
 
@@ -178,7 +181,7 @@ class ClaimRegistry:
         try:
             result = self.call("private/buy", {"instrument_name": self.instrument, "type": "limit", "price": price,
                                                "amount": amount, "label": label_for(resource, self.owner, self.ttl_s)})
-        except Exception as exc:  # noqa: BLE001
+        except PulseCallError as exc:
             raise ClaimsUnavailable(f"placing a claim on {self.instrument} failed: {exc}") from exc
         order = result.get("order") if isinstance(result, dict) else None
         if not isinstance(order, dict) or not isinstance(order.get("order_id"), str):
@@ -193,7 +196,7 @@ class ClaimRegistry:
     def _cancel(self, order_id: str) -> None:
         try:
             self.call("private/cancel", {"order_id": order_id})
-        except Exception:  # noqa: BLE001 - gone already (cancelled by its owner, or filled)
+        except PulseCallError:  # gone already (cancelled by its owner, or filled)
             pass
 
     def _claim_order(self) -> tuple[float, float]:
@@ -214,7 +217,7 @@ def claim_order(call: Call, instrument: str, currencies: tuple[str, ...]) -> dic
     try:
         book = call("private/get_order_book", {"instrument_name": instrument, "depth": 1})
         index = float(call("public/get_index_price", {"index_name": found.get("price_index")}))
-    except Exception as exc:  # noqa: BLE001
+    except PulseCallError as exc:
         raise ClaimsUnavailable(f"reading the claim registry {instrument}'s book and index failed: {exc}") from exc
     lowest = min(p for p in (index, book.get("best_bid_price"), book.get("best_ask_price")) if isinstance(p, int | float))
     tick = tick or 1.0
@@ -225,6 +228,6 @@ def claim_order(call: Call, instrument: str, currencies: tuple[str, ...]) -> dic
 def _instruments(call: Call, currency: str) -> list[dict]:
     try:
         listed = call("private/get_instruments", {"currency": currency, "kind": "future"})
-    except Exception:  # noqa: BLE001 - a currency this gateway does not list
+    except PulseCallError:  # a currency this gateway does not list
         return []
     return [i for i in listed if isinstance(i, dict)] if isinstance(listed, list) else []

@@ -88,11 +88,11 @@ def exclusive(directory: Path, name: str = MMP_RESOURCE, registry: ClaimRegistry
     with open(directory / f"{name}.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            if registry is not None:
+            if registry is not None and not registry.unavailable:
                 try:
                     registry.acquire(name, wait_s)
-                except ClaimsUnavailable:
-                    registry = None
+                except ClaimsUnavailable as exc:
+                    registry.unavailable, registry = str(exc), None
             try:
                 yield
             finally:

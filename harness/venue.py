@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from harness.band import BandUnavailable, find_band
-from harness.claims import ClaimRegistry
+from harness.claims import ClaimRegistry, ClaimsUnavailable
 
 Call = Callable[[str, dict], object]  # (method, params) -> result, authorised as the maker
 
@@ -50,19 +50,20 @@ def tick_size_of(instrument: dict, env) -> float | None:
 
 
 def choose_venue(call: Call, env, claim: int = 0, registry: ClaimRegistry | None = None,
-                 wait_s: float = 0.0, clock: Callable[[], float] = time.monotonic) -> Venue:
+                 wait_s: float = 0.0, clock: Callable[[], float] = time.monotonic, exclude: str = "") -> Venue:
     """The ``claim``-th instrument (0 for the first) whose book leaves a free band; NoVenue when there is none.
 
     With a claim ``registry`` (harness.claims, I-222) an instrument another run has claimed is not taken, and the
     chosen one is claimed before it is returned: the ``claim``-th free one is tried first, then the others in order.
     When other runs hold every free one, the worker waits up to ``wait_s`` seconds for one to be released. Raises
-    ClaimsUnavailable when the registry cannot be used (the caller then goes without it)."""
+    ClaimsUnavailable when the registry cannot be used (the caller then goes without it, still ``exclude``-ing the
+    registry instrument)."""
     listed: list[dict] = []
     for currency in env.currencies:
         listed += [i for i in call("private/get_instruments", {"currency": currency, "kind": "future"})
                    if isinstance(i, dict)]
-    if registry is not None:
-        listed = [i for i in listed if i.get("instrument_name") != registry.instrument]
+    exclude = registry.instrument if registry is not None else exclude  # the claim registry is never a venue
+    listed = [i for i in listed if i.get("instrument_name") != exclude]
     index_prices: dict[str, float] = {}
 
     def free_venues(refusals: list[str], skip: set[str]) -> Iterator[Venue]:
@@ -117,6 +118,20 @@ def choose_venue(call: Call, env, claim: int = 0, registry: ClaimRegistry | None
                           + ". Refused: " + "; ".join(refusals[:8]))
         registry.sleep(registry.backoff(10.0 if held else 1.0))
         looks += 1
+
+
+def choose_and_claim(call: Call, env, claim: int, registry: ClaimRegistry | None,
+                     wait_s: float) -> tuple[Venue, str]:
+    """choose_venue with the claim registry when there is one; where the gateway cannot hold claims, without it.
+    Returns the venue and why it goes without claims ("" with them, or with no registry configured)."""
+    if registry is not None:
+        try:
+            return choose_venue(call, env, claim, registry, wait_s), ""
+        except ClaimsUnavailable as exc:
+            registry.unavailable = str(exc)
+            return choose_venue(call, env, claim, exclude=registry.instrument), (f"claims unavailable, other runs on these accounts may trade on "
+                                                     f"this worker's instrument: {exc}")
+    return choose_venue(call, env, claim), ""
 
 
 def worker_claim(worker_id: str | None, shared_gateway: bool) -> int:

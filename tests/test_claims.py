@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from harness.claims import Claim, ClaimRegistry, ClaimsUnavailable, label_for, parse
-from harness.venue import NoVenue, choose_venue
+from harness.errors import PulseCallError
+from harness.venue import NoVenue, choose_and_claim, choose_venue
 
 REGISTRY = "ETH_USD-PERPETUAL"
 FREE = ["BTC_USDC-PERPETUAL", "BTC_USD-25DEC26", "ETH_USD-27MAR27"]
@@ -21,7 +22,9 @@ class SharedGateway:
     """A stand-in for a shared gateway holding the maker account's open orders; ``now_ms`` is its clock, which
     moves 1 ms per request unless ``frozen`` (every order then gets the same creation_timestamp)."""
 
-    def __init__(self, labels: bool = True, timestamps: bool = True, frozen: bool = False) -> None:
+    def __init__(self, labels: bool = True, timestamps: bool = True, frozen: bool = False,
+                 registry_listed: bool = True) -> None:
+        self.registry_listed = registry_listed
         self.orders: dict[str, dict] = {}
         self.ids = (f"ETH-{n}" for n in itertools.count(1))
         self.now_ms, self.labels, self.timestamps, self.frozen = 1_800_000_000_000, labels, timestamps, frozen
@@ -30,7 +33,7 @@ class SharedGateway:
         self.after_listing = None  # a hook: another run acting after a listing was read, before its answer arrives
 
     def instruments(self, currency: str) -> list[dict]:
-        names = [n for n in QUOTED + FREE + [REGISTRY] if n.startswith(currency)]
+        names = [n for n in QUOTED + FREE + [REGISTRY] * self.registry_listed if n.startswith(currency)]
         return [{"instrument_name": n, "kind": "future", "tick_size": 0.5, "contract_size": 10,
                  "price_index": "eth_usd" if n.startswith("ETH") else "btc_usd"} for n in names]
 
@@ -58,7 +61,7 @@ class SharedGateway:
             return {"order": order, "trades": []}
         if method == "private/cancel":
             if params["order_id"] not in self.orders:
-                raise LookupError(f"order {params['order_id']} is not open")  # the gateway's refusal
+                raise PulseCallError(method, "http", 11044, None, "not_open_order", 400)  # the gateway's refusal
             return self.orders.pop(params["order_id"])
         if method == "private/get_open_orders_by_instrument":
             if self.before_listing:
@@ -153,6 +156,14 @@ def test_a_gateway_that_drops_labels_cannot_hold_claims():
     with pytest.raises(ClaimsUnavailable, match="not listed with its label"):
         registry(gateway, "runA.gw0").try_claim("BTC_USD-25DEC26")
     assert gateway.orders == {}  # the unlabelled claim was cancelled again
+
+
+@pytest.mark.parametrize("gateway", [SharedGateway(labels=False), SharedGateway(registry_listed=False)],
+                         ids=["labels dropped", "no registry instrument"])
+def test_without_claims_the_run_goes_on_as_before_and_says_so(gateway):
+    venue, note = choose_and_claim(gateway, ENV, 1, registry(gateway, "runA.gw1"), wait_s=60)
+    assert venue.instrument == "BTC_USD-25DEC26"  # gw1: the second free one, as without a registry
+    assert note.startswith("claims unavailable") and gateway.claims() == []
 
 
 def test_two_runs_with_two_workers_trade_on_four_different_instruments_or_wait():
