@@ -28,7 +28,7 @@ from harness.local import LocalGateway
 from harness.masking import mask_text
 from harness.pacing import Pacer
 from harness.rest import RestClient
-from harness.sweep import cancel_tracked_orders, journal_path, sweep_run_orders
+from harness.sweep import cancel_tracked_orders, journal_path, record_owner, sweep_leftover_runs, sweep_run_orders
 from harness.venue import NoVenue, choose_and_claim, worker_claim
 from harness.ws import WsClient, WsPool
 
@@ -488,21 +488,51 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         reporter.write_line(message, red=True) if reporter else print(message, file=sys.stderr)
 
 
+def controller_client(config: pytest.Config):
+    """(environment, RestClient, token managers) for the controller's own requests (the sweeps), or None in a
+    worker, a collect-only run, a local run on the workers' own gateways, or off the allow-list."""
+    if hasattr(config, "workerinput") or config.getoption("--collect-only"):
+        return None
+    environment = resolve(config.getoption("--env"), config.getoption("--base-url"), config.getoption("--ws-url"))
+    if environment.is_local and not config.getoption("--base-url"):
+        return None  # the workers' own gateways are gone with them
+    if not environment.rest_base or not (environment.hosts_allowed() or config.getoption("--allow-any-host")):
+        return None
+    from harness.guest import pacer_for
+    rest = RestClient(environment.rest_base, pacer=pacer_for(config, environment))
+    return environment, rest, {name: TokenManager(rest, creds) for name, creds in environment.accounts.items()}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On a shared gateway the controller names itself in the run directory, and first cancels what runs on this
+    machine that were killed outright (a second Ctrl-C, SIGKILL) left open on the same gateway: their journalled
+    orders and claims, nothing else (harness.sweep.sweep_leftover_runs)."""
+    client = controller_client(session.config)
+    if client is None or client[0].is_local:
+        return
+    environment, rest, managers = client
+    from harness.guest import run_dir
+    this_run = run_dir(session.config)
+    try:
+        record_owner(this_run, rest.base_url)
+        lines = sweep_leftover_runs(rest, managers, this_run.parent, this_run)
+    finally:
+        rest.close()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for line in lines:
+        reporter.write_line(mask_text(line)) if reporter else print(mask_text(line), file=sys.stderr)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """After every worker has finished, the controller (or the single process) sweeps once, so a crashed or
     interrupted worker's orders do not outlive the run: on a shared gateway exactly the journalled orders of
     this run, on a gateway the suite was pointed at in local mode everything (cancel_all)."""
     config = session.config
-    if hasattr(config, "workerinput") or config.getoption("--collect-only"):
+    client = controller_client(config)
+    if client is None:
         return
-    environment = resolve(config.getoption("--env"), config.getoption("--base-url"), config.getoption("--ws-url"))
-    if environment.is_local and not config.getoption("--base-url"):
-        return  # the workers' own gateways are gone with them
-    if not environment.rest_base or not (environment.hosts_allowed() or config.getoption("--allow-any-host")):
-        return
-    from harness.guest import pacer_for, run_dir
-    rest = RestClient(environment.rest_base, pacer=pacer_for(config, environment))
-    managers = {name: TokenManager(rest, creds) for name, creds in environment.accounts.items()}
+    environment, rest, managers = client
+    from harness.guest import run_dir
     try:
         if environment.is_local:
             sweep(rest, managers)

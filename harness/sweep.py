@@ -7,12 +7,16 @@ ones. Other people's orders on the same accounts are never touched.
 """
 
 import json
+import os
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
 from harness.errors import PulseCallError
 
 JOURNAL_GLOB = "orders-*.jsonl"
+OWNER_FILE = "owner.json"  # the controller's pid and gateway: a later run sweeps what a run killed outright left
+RUN_DIR_GLOB = "pulse-run-*"
 
 
 def cancel_tracked_orders(rest, tokens: dict, tracker) -> None:
@@ -76,3 +80,48 @@ def sweep_run_orders(rest, tokens: dict, run_dir: Path) -> tuple[int, list[str]]
             except Exception as exc:  # noqa: BLE001
                 problems.append(f"cancel {order_id} ({account}) failed: {exc}")
     return cancelled, problems
+
+
+def record_owner(run_dir: Path, rest_base: str) -> None:
+    """Name the run's controller and gateway in its run directory (see ``leftover_runs``)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "rest_base": rest_base}), encoding="utf-8")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def leftover_runs(temp_dir: Path, rest_base: str, this_run: Path) -> list[Path]:
+    """Run directories on this machine of runs against the same gateway whose controller is gone without its end
+    (a second Ctrl-C exits at once, SIGKILL, a lost terminal): their journals name the orders and claims they left."""
+    found = []
+    for directory in sorted(temp_dir.glob(RUN_DIR_GLOB)):
+        if directory == this_run:
+            continue
+        try:
+            owner = json.loads((directory / OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not a run directory of this suite, or one still being written
+        if owner.get("rest_base") == rest_base and isinstance(owner.get("pid"), int) and not alive(owner["pid"]):
+            found.append(directory)
+    return found
+
+
+def sweep_leftover_runs(rest, tokens: dict, temp_dir: Path, this_run: Path) -> list[str]:
+    """Cancel what runs killed outright left open on this gateway (their journalled orders and claims, nothing
+    else) and remove their directories; returns one line per run swept. Never raises."""
+    lines = []
+    for directory in leftover_runs(temp_dir, rest.base_url, this_run):
+        cancelled, problems = sweep_run_orders(rest, tokens, directory)
+        if not problems:
+            shutil.rmtree(directory, ignore_errors=True)
+        lines.append(f"swept {cancelled} order(s) left open by a run killed outright ({directory.name})"
+                     + "".join(f"; {p}" for p in problems))
+    return lines

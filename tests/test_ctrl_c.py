@@ -3,6 +3,7 @@ rate of 5 requests/s): one SIGINT to the process group ends the run within 30 s 
 cancelled; a second SIGINT ends it at once."""
 
 import os
+import re
 import signal
 import time
 
@@ -71,3 +72,13 @@ def test_second_ctrl_c_ends_the_run_at_once(tmp_path, gateway):  # noqa: F811
     print(f"two Ctrl-C: the run ended {elapsed:.1f}s after the first")
     assert elapsed < 3.5, output[-3000:]
     assert child.returncode != 0
+    # what it left (its orders, and its workers' instrument claims, I-222) the next run against the same gateway
+    # on this machine cancels from the killed run's journals before it starts
+    left = open_orders(gateway)
+    assert left, "the second Ctrl-C exits at once: nothing is cancelled"
+    (tmp_path / "next").mkdir()
+    code, output = run_child(tmp_path / "next", "def test_nothing():\n    pass\n", "--env", "dev", "--allow-any-host",
+                             *external(gateway), env=AS_DEV, timeout=60)
+    assert code == 0, output[-3000:]
+    assert re.search(rf"swept {len(left)} order\(s\) left open by a run killed outright \(pulse-run-\w+\)", output), output
+    assert open_orders(gateway) == []
