@@ -507,8 +507,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """On a shared gateway the controller names itself in the run directory, and first cancels what runs on this
     machine that were killed outright (a second Ctrl-C, SIGKILL) left open on the same gateway: their journalled
     orders and claims, nothing else (harness.sweep.sweep_leftover_runs)."""
+    if hasattr(session.config, "workerinput") or load_environments()[session.config.getoption("--env")].get(
+            "mode", "local") == "local":
+        return
     client = controller_client(session.config)
-    if client is None or client[0].is_local:
+    if client is None:
         return
     environment, rest, managers = client
     from harness.guest import run_dir

@@ -17,6 +17,7 @@ import schemathesis
 from harness.env import load_environments
 from harness.errors import refused_for_rate
 from harness.pacing import resend_while_rate_limited
+from harness.plain_http import mount_plain_http
 from harness.replay_once import ReplayOnceDatabase
 from harness.report import doc_section_of
 from harness.schema import openapi
@@ -326,6 +327,7 @@ class GatewaySession(requests.Session):
         self.env_proxies = requests.utils.get_environ_proxies(base_url)
         self.env_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         self.trust_env = False
+        mount_plain_http(self, base_url, self.env_proxies)  # plain HTTP without urllib3's pool (harness/plain_http.py)
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):
         proxies = {**self.env_proxies, **(proxies or {})}
