@@ -290,9 +290,10 @@ def tokens(request, pulse_env, rest, tracker) -> dict[str, TokenManager]:
 @pytest.fixture(scope="session")
 def claim_registry(request, pulse_env, rest, tokens):
     """This worker's claims on the environment's claim registry (harness.claims, I-222), so other runs on the same
-    accounts keep off its instrument and its MMP breaches; None on the suite's own gateway, where the registry is
-    not configured, or where the gateway cannot hold claims (``pulse_env.claims_note`` says why). Every claim left
-    is cancelled at teardown (Ctrl-C included); the end-of-run sweep reads them from the journal too."""
+    accounts keep off its instrument and its MMP breaches; None on the suite's own gateway or where no registry is
+    configured. Where the gateway turns out not to hold claims, ``registry.unavailable`` and ``pulse_env.claims_note``
+    say why and the run goes on without them. Every claim left is cancelled at teardown (Ctrl-C included); the
+    end-of-run sweep reads them from the journal too."""
     if not pulse_env.is_remote or not pulse_env.claim_registry:
         yield None
         return

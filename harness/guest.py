@@ -1,9 +1,11 @@
 """pytest plugin: the run as a careful guest on a shared gateway (one pace and budget per run, Ctrl-C).
 
 - The run directory: the xdist controller (or a lone pytest process) names one in ``pytest_configure`` and
-  hands it to each worker as ``node.workerinput["pulse_run_dir"]``; the shared pacer keeps its schedule there.
-  It is created only when a paced request is made (never for the local gateway) and removed at the end.
-- At the end of the run the controller prints one line: requests sent, budget, reserve used.
+  hands it to each worker as ``node.workerinput["pulse_run_dir"]``; the shared pacer keeps its schedule there,
+  the workers their order journals and venue notes, and a remote run's controller its owner.json (pid, gateway:
+  harness.sweep.sweep_leftover_runs). It is created when first written to and removed at the end.
+- At the end of the run the controller prints each worker's venue (``record_venue``) and one line: requests sent,
+  budget, reserve used.
 - Ctrl-C: the first SIGINT sets ``pacing.stopping`` and interrupts the current test (KeyboardInterrupt), so
   teardown cancels the suite's own orders with the cleanup reserve and short timeouts; a watchdog ends the process
   if that takes longer than STOP_GRACE seconds. The second SIGINT restores the terminal and exits at once (130).
