@@ -97,9 +97,11 @@ def choose_venue(call: Call, env, claim: int = 0, registry: ClaimRegistry | None
         raise NoVenue(f"{env.name}: no instrument leaves room for the suite's own crossing orders "
                       f"(needed {claim + 1}, one per worker on a shared gateway; found {len(found)}). "
                       + "; ".join(refusals[:8]))
+    names = {i["instrument_name"] for i in candidates(listed, env.test_instrument)}
     start, looks = clock(), 0
-    while True:
-        refusals, held = [], registry.rivals(registry.claims())
+    while True:  # held: the candidates other runs have claimed (a claim on the MMP account is not one)
+        refusals = []
+        held = {resource: c for resource, c in registry.rivals(registry.claims()).items() if resource in names}
         free = free_venues(refusals, set(held))
         head = list(itertools.islice(free, claim + 1))
         for venue in itertools.chain(head[claim:], free, head[:claim]):
@@ -129,8 +131,8 @@ def choose_and_claim(call: Call, env, claim: int, registry: ClaimRegistry | None
             return choose_venue(call, env, claim, registry, wait_s), ""
         except ClaimsUnavailable as exc:
             registry.unavailable = str(exc)
-            return choose_venue(call, env, claim, exclude=registry.instrument), (f"claims unavailable, other runs on these accounts may trade on "
-                                                     f"this worker's instrument: {exc}")
+            note = f"claims unavailable, other runs on these accounts may trade on this worker's instrument: {exc}"
+            return choose_venue(call, env, claim, exclude=registry.instrument), note
     return choose_venue(call, env, claim), ""
 
 

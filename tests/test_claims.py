@@ -195,6 +195,18 @@ def test_waiting_ends_not_covered_naming_the_holder():
         choose_venue(gateway, ENV, 0, registry(gateway, "runB.gw0"), wait_s=250, clock=lambda: next(clock))
 
 
+def test_with_no_room_anywhere_another_runs_mmp_claim_is_no_reason_to_wait(monkeypatch):
+    gateway = SharedGateway()
+    assert registry(gateway, "runA.gw0").try_claim("mmp-breach")
+    listed = SharedGateway.instruments
+    monkeypatch.setattr(SharedGateway, "instruments", lambda self, currency: [
+        i for i in listed(self, currency) if i["instrument_name"] in QUOTED + [REGISTRY]])  # no free instrument
+    slept: list[float] = []
+    with pytest.raises(NoVenue, match="no instrument leaves room"):
+        choose_venue(gateway, ENV, 0, registry(gateway, "runB.gw0", slept=slept), wait_s=600)
+    assert slept == []
+
+
 def test_the_registry_is_never_a_venue_and_claims_cost_few_requests():
     gateway = SharedGateway()
     venue = choose_venue(gateway, ENV, 0, registry(gateway, "runA.gw0"))
